@@ -1,0 +1,49 @@
+"""Event Atlas: news events on an offline, filterable, shareable map."""
+
+from geo import settings
+from geo.errors import DataFileError, EventAtlasError, Problem, SettingError
+from geo.escape import escape_markdown, escape_text, safe_url
+from geo.export import to_csv, to_geojson, to_geojson_text
+from geo.filters import EventFilter, apply_filter, count_by_type, countries_of, date_bounds
+from geo.loader import load_events, parse_events_text
+from geo.mapview import build_map
+from geo.model import Dataset, Event, Figure, Geometry, Place, Source
+from geo.table import events_table
+from geo.urlstate import MapView, ViewState, parse_query, to_query
+from geo.vocabulary import GEO_PRECISION_LABELS, VOCABULARY, EventType
+
+__all__ = [
+    "GEO_PRECISION_LABELS",
+    "VOCABULARY",
+    "DataFileError",
+    "Dataset",
+    "Event",
+    "EventAtlasError",
+    "EventFilter",
+    "EventType",
+    "Figure",
+    "Geometry",
+    "MapView",
+    "Place",
+    "Problem",
+    "SettingError",
+    "Source",
+    "ViewState",
+    "apply_filter",
+    "build_map",
+    "count_by_type",
+    "countries_of",
+    "date_bounds",
+    "escape_markdown",
+    "escape_text",
+    "events_table",
+    "load_events",
+    "parse_events_text",
+    "parse_query",
+    "safe_url",
+    "settings",
+    "to_csv",
+    "to_geojson",
+    "to_geojson_text",
+    "to_query",
+]

@@ -1,0 +1,53 @@
+"""The ONE place where user text is made safe for the map page.
+
+Folium writes popup and tooltip strings into the page as raw HTML inside JavaScript template
+literals (`...`). So a string must be neutral both as HTML (no tags, no attributes) and as a
+template literal (no backtick to close it, no `${` to interpolate, no backslash to escape the
+next character), and as a Jinja template: folium's Popup.render compiles its rendered output as
+a new Jinja template, so a `{{ ... }}` in popup text would be evaluated on the server. HTML
+entities do all three: neither the template literal nor Jinja sees a special character, and the
+browser turns the entities back into the characters the user wrote when it renders the HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from geo.model import URL_PATTERN
+
+_TEMPLATE_ENTITIES = str.maketrans(
+    {"\\": "&#92;", "`": "&#96;", "$": "&#36;", "{": "&#123;", "}": "&#125;"}
+)
+# Control characters other than tab/newline are dropped: some (e.g. U+2028) end a JS line.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+
+
+def escape_text(value: object) -> str:
+    """Make any value safe to show as text inside folium popups, tooltips and map HTML."""
+    text = _CONTROL.sub("", str(value))
+    return html.escape(text, quote=True).translate(_TEMPLATE_ENTITIES)
+
+
+def safe_url(url: str | None) -> str | None:
+    """An escaped http(s) URL, or None for anything else (javascript:, data:, relative ...)."""
+    if url is None or not URL_PATTERN.match(url.strip()):
+        return None
+    return escape_text(url.strip())
+
+
+def link(url: str | None, label: str) -> str:
+    """An escaped anchor that opens in a new tab, or the escaped label alone for a bad URL."""
+    href = safe_url(url)
+    if href is None:
+        return escape_text(label)
+    return f'<a href="{href}" target="_blank" rel="noopener noreferrer">{escape_text(label)}</a>'
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def escape_markdown(value: object) -> str:
+    """Text for st.markdown that renders as itself: no links, images, HTML or formatting."""
+    text = _CONTROL.sub("", str(value)).replace("\n", " ")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)

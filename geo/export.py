@@ -1,0 +1,122 @@
+"""Export events as CSV (one row per event) and GeoJSON (RFC 7946: [longitude, latitude])."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from geo.model import Event, Figure
+from geo.vocabulary import style_of
+
+CSV_COLUMNS = (
+    "id",
+    "title",
+    "event_type",
+    "acled_event_type",
+    "acled_sub_event_type",
+    "date",
+    "date_end",
+    "time_precision",
+    "place",
+    "admin1",
+    "country",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "actors",
+    "fatalities",
+    "fatalities_claims",
+    "injured",
+    "injured_claims",
+    "summary",
+    "tags",
+    "sources",
+    "quotes",
+)
+# Spreadsheet programs run cells starting with these as formulas (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _best_figure(figures: Sequence[Figure]) -> str:
+    return str(max(f.value for f in figures)) if figures else ""
+
+
+def _claims(figures: Sequence[Figure]) -> str:
+    return "; ".join(f.describe() for f in figures)
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def csv_row(event: Event) -> dict[str, str]:
+    style = style_of(event.event_type)
+    row: dict[str, object] = {
+        "id": event.id,
+        "title": event.title,
+        "event_type": event.event_type.value,
+        "acled_event_type": style.acled_event_type or "",
+        "acled_sub_event_type": style.acled_sub_event_type or "",
+        "date": event.date.isoformat(),
+        "date_end": event.date_end.isoformat() if event.date_end else "",
+        "time_precision": event.time_precision,
+        "place": event.place.name,
+        "admin1": event.place.admin1 or "",
+        "country": event.place.country,
+        "latitude": event.place.latitude,
+        "longitude": event.place.longitude,
+        "geo_precision": event.place.geo_precision,
+        "actors": "; ".join(event.actors),
+        "fatalities": _best_figure(event.fatalities),
+        "fatalities_claims": _claims(event.fatalities),
+        "injured": _best_figure(event.injured),
+        "injured_claims": _claims(event.injured),
+        "summary": event.summary,
+        "tags": "; ".join(event.tags),
+        "sources": "; ".join(
+            " ".join(p for p in (s.publisher, s.date.isoformat(), s.url or "") if p)
+            for s in event.sources
+        ),
+        "quotes": " | ".join(s.quote for s in event.sources),
+    }
+    return {key: _cell(row[key]) for key in CSV_COLUMNS}
+
+
+def to_csv(events: Iterable[Event]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for event in events:
+        writer.writerow(csv_row(event))
+    return buffer.getvalue()
+
+
+def to_feature(event: Event) -> dict[str, Any]:
+    if event.geometry is not None:
+        geometry = event.geometry.model_dump()
+    else:
+        geometry = {"type": "Point", "coordinates": [event.place.longitude, event.place.latitude]}
+    properties = event.model_dump(mode="json", exclude={"geometry"})
+    return {"type": "Feature", "id": event.id, "geometry": geometry, "properties": properties}
+
+
+def to_geojson(events: Iterable[Event]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": [to_feature(e) for e in events]}
+
+
+def to_geojson_text(events: Iterable[Event]) -> str:
+    return json.dumps(to_geojson(events), ensure_ascii=False, indent=1)

@@ -1,0 +1,69 @@
+"""Filtering events: one immutable description of what the user asked to see."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from geo.model import Event
+from geo.vocabulary import EventType
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, so 'Zelenskiy' matches 'zelenskiy' and 'Київ' 'київ'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Empty sets mean "no restriction"."""
+
+    types: frozenset[EventType] = field(default_factory=frozenset)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    countries: frozenset[str] = field(default_factory=frozenset)
+    text: str = ""
+    precisions: frozenset[int] = field(default_factory=frozenset)
+
+    def matches(self, event: Event) -> bool:
+        return (
+            (not self.types or event.event_type in self.types)
+            and (self.date_from is None or event.last_date >= self.date_from)
+            and (self.date_to is None or event.date <= self.date_to)
+            and (not self.countries or event.place.country in self.countries)
+            and (not self.precisions or event.place.geo_precision in self.precisions)
+            and (not self.text.strip() or _text_matches(event, self.text))
+        )
+
+
+def searchable_text(event: Event) -> str:
+    parts = [event.title, event.summary, event.place.name, event.place.admin1 or ""]
+    return fold(" ".join(parts))
+
+
+def _text_matches(event: Event, query: str) -> bool:
+    haystack = searchable_text(event)
+    return all(word in haystack for word in fold(query).split())
+
+
+def apply_filter(events: Iterable[Event], event_filter: EventFilter) -> list[Event]:
+    return [event for event in events if event_filter.matches(event)]
+
+
+def count_by_type(events: Iterable[Event]) -> dict[EventType, int]:
+    counts = Counter(event.event_type for event in events)
+    return {event_type: counts[event_type] for event_type in EventType if counts[event_type]}
+
+
+def date_bounds(events: Sequence[Event]) -> tuple[dt.date, dt.date] | None:
+    if not events:
+        return None
+    return min(e.date for e in events), max(e.last_date for e in events)
+
+
+def countries_of(events: Iterable[Event]) -> list[str]:
+    return sorted({event.place.country for event in events})

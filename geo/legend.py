@@ -1,0 +1,62 @@
+"""The in-map legend: each event type's symbol and colour, with how many events are shown."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geo.escape import escape_text
+from geo.vocabulary import EventType, style_of
+
+
+def marker_html(event_type: EventType, extra_class: str = "", data_id: str = "") -> str:
+    """The marker glyph: a shape in the type's colour with its symbol, shared by map and legend."""
+    style = style_of(event_type)
+    data = f' data-event-id="{escape_text(data_id)}"' if data_id else ""
+    return (
+        f'<div class="ea-marker ea-shape-{style.shape} ea-type-{event_type.value} {extra_class}"'
+        f' style="--ea-colour:{style.colour}"{data}>'
+        f"<span>{escape_text(style.symbol)}</span></div>"
+    )
+
+
+def legend_html(counts: Mapping[EventType, int], total: int) -> str:
+    rows = "".join(
+        f'<div class="ea-legend-row">{marker_html(t, "ea-legend-swatch")}'
+        f"<span>{escape_text(style_of(t).label)}</span><b>{n}</b></div>"
+        for t, n in counts.items()
+    )
+    return (
+        f'<div class="ea-legend-title">{total} event{"s" if total != 1 else ""} shown</div>'
+        f"{rows}"
+        '<div class="ea-legend-row ea-legend-note"><span class="ea-uncertainty-swatch"></span>'
+        "<span>Dashed circle: approximate location</span></div>"
+    )
+
+
+class Legend(MacroElement):
+    """A Leaflet control in the map's corner; its HTML is built by legend_html (escaped)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: "bottomleft"});
+            legend.onAdd = function() {
+                var div = L.DomUtil.create("div", "ea-legend leaflet-bar");
+                div.innerHTML = `{{ this.html }}`;
+                L.DomEvent.disableClickPropagation(div);
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, counts: Mapping[EventType, int], total: int) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.html = legend_html(counts, total)

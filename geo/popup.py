@@ -1,0 +1,77 @@
+"""The HTML shown for one event (popup) and its tooltip. Every user string goes through escape."""
+
+from __future__ import annotations
+
+import re
+
+from geo.escape import escape_text, link
+from geo.model import Event, Figure, country_name
+from geo.vocabulary import GEO_PRECISION_LABELS, style_of
+
+EVENT_ID_LABEL = "Event ID:"
+_EVENT_ID_IN_TEXT = re.compile(re.escape(EVENT_ID_LABEL) + r"\s*([a-z0-9][a-z0-9_-]{0,79})")
+
+
+def _figures(label: str, figures: list[Figure]) -> str:
+    if not figures:
+        return ""
+    items = "".join(f"<li>{escape_text(f.describe())}</li>" for f in figures)
+    return f'<div class="ea-figures"><b>{label}</b><ul>{items}</ul></div>'
+
+
+def place_label(event: Event) -> str:
+    parts = [event.place.name]
+    if event.place.admin1:
+        parts.append(event.place.admin1)
+    parts.append(country_name(event.place.country))
+    return ", ".join(parts)
+
+
+def popup_html(event: Event) -> str:
+    style = style_of(event.event_type)
+    sources = "".join(
+        '<div class="ea-source">'
+        f"<blockquote>“{escape_text(s.quote)}”</blockquote>"
+        f'<div class="ea-cite">— {link(s.url, s.publisher)}, {escape_text(s.date.isoformat())}'
+        "</div></div>"
+        for s in event.sources
+    )
+    actors = (
+        f'<div class="ea-actors"><b>Actors:</b> {escape_text(", ".join(event.actors))}</div>'
+        if event.actors
+        else ""
+    )
+    summary = f'<p class="ea-summary">{escape_text(event.summary)}</p>' if event.summary else ""
+    return (
+        '<div class="ea-popup">'
+        f'<div class="ea-popup-type" style="color:{style.colour}">'
+        f"{escape_text(style.symbol)} {escape_text(style.label)}</div>"
+        f'<div class="ea-popup-title">{escape_text(event.title)}</div>'
+        f'<div class="ea-meta">{escape_text(event.date_label())} · '
+        f"{escape_text(place_label(event))}"
+        f"<br>Location precision: {escape_text(GEO_PRECISION_LABELS[event.place.geo_precision])}"
+        "</div>"
+        f"{_figures('Killed', event.fatalities)}{_figures('Injured', event.injured)}"
+        f"{actors}{summary}{sources}"
+        f'<div class="ea-id">{EVENT_ID_LABEL} {escape_text(event.id)}</div>'
+        "</div>"
+    )
+
+
+def tooltip_text(event: Event) -> str:
+    return escape_text(event.title)
+
+
+def event_id_from_popup_text(text: object, known_ids: set[str]) -> str | None:
+    """The id of the event whose popup text the map sent back, if it is one we know.
+
+    The id line is the popup's last line, so the last match wins over any look-alike text a
+    title or quote may contain.
+    """
+    if not isinstance(text, str):
+        return None
+    matches = _EVENT_ID_IN_TEXT.findall(text)
+    if not matches:
+        return None
+    candidate = str(matches[-1])
+    return candidate if candidate in known_ids else None

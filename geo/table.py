@@ -1,0 +1,35 @@
+"""The events table shown beside the map (plain values only: st.dataframe shows text as text)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from geo.model import Event, country_name
+from geo.vocabulary import style_of
+
+TABLE_COLUMNS = ("Date", "Type", "Title", "Place", "Country", "Precision", "Killed")
+
+
+def _killed(event: Event) -> str:
+    if not event.fatalities:
+        return ""
+    best = max(event.fatalities, key=lambda f: f.value)
+    return str(best.value) if best.qualifier == "exact" else f"{best.qualifier} {best.value}"
+
+
+def events_table(events: Sequence[Event]) -> pd.DataFrame:
+    rows = [
+        {
+            "Date": event.date_label(),
+            "Type": f"{style_of(event.event_type).symbol} {style_of(event.event_type).label}",
+            "Title": event.title,
+            "Place": event.place.name,
+            "Country": country_name(event.place.country),
+            "Precision": event.place.geo_precision,
+            "Killed": _killed(event),
+        }
+        for event in events
+    ]
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS), index=[e.id for e in events])

@@ -1,0 +1,178 @@
+"""The shareable view: filters, selected event and map view, to and from URL query parameters.
+
+A link is hostile input. Each field is parsed on its own; a field that does not parse is
+dropped (with a note saying which) and never reaches the page, the others still apply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from geo.filters import EventFilter
+from geo.model import ID_PATTERN
+from geo.vocabulary import EventType
+
+TILE_CHOICES = ("offline", "osm")
+MAX_TEXT = 200
+MAX_VALUES = 50
+MIN_ZOOM, MAX_ZOOM = 2, 18
+
+# Query parameter names, shared with the map's own script that writes the view to the URL.
+P_TYPE, P_FROM, P_TO, P_COUNTRY, P_TEXT, P_PRECISION = "type", "from", "to", "country", "q", "prec"
+P_EVENT, P_LAT, P_LON, P_ZOOM, P_TILES = "event", "lat", "lon", "z", "tiles"
+
+_ID = re.compile(ID_PATTERN)
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+@dataclass(frozen=True)
+class MapView:
+    lat: float
+    lon: float
+    zoom: int
+
+
+@dataclass(frozen=True)
+class ViewState:
+    event_filter: EventFilter = field(default_factory=EventFilter)
+    selected: str | None = None
+    view: MapView | None = None
+    tiles: str = "offline"
+
+
+def _values(params: Mapping[str, Sequence[str]], key: str) -> list[str]:
+    raw = params.get(key, [])
+    values = [raw] if isinstance(raw, str) else list(raw)
+    out: list[str] = []
+    for value in values[:MAX_VALUES]:
+        out.extend(part for part in str(value).split(",") if part)
+    return out[:MAX_VALUES]
+
+
+def _date(text: str) -> dt.date:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(text)
+    return dt.date.fromisoformat(text)
+
+
+def _float_in(text: str, low: float, high: float) -> float:
+    if not re.fullmatch(r"-?\d{1,3}(\.\d{1,8})?", text):
+        raise ValueError(text)
+    value = float(text)
+    if not low <= value <= high:
+        raise ValueError(text)
+    return value
+
+
+def parse_query(params: Mapping[str, Sequence[str]]) -> tuple[ViewState, list[str]]:
+    """Parse query parameters into a view; return it with a note for every ignored field."""
+    ignored: list[str] = []
+    known_types = {t.value: t for t in EventType}
+
+    types = frozenset(known_types[v] for v in _values(params, P_TYPE) if v in known_types)
+    if len(types) != len(set(_values(params, P_TYPE))):
+        ignored.append(P_TYPE)
+
+    def one(key: str) -> str | None:
+        values = _values(params, key)
+        return values[0] if values else None
+
+    date_from = date_to = None
+    for key in (P_FROM, P_TO):
+        text = one(key)
+        if text is None:
+            continue
+        try:
+            parsed = _date(text)
+        except ValueError:
+            ignored.append(key)
+            continue
+        if key == P_FROM:
+            date_from = parsed
+        else:
+            date_to = parsed
+
+    countries_raw = _values(params, P_COUNTRY)
+    countries = frozenset(c for c in countries_raw if _COUNTRY.match(c))
+    if len(countries) != len(set(countries_raw)):
+        ignored.append(P_COUNTRY)
+
+    # Free text may contain commas, so it is not split like the list-valued fields.
+    raw_text = params.get(P_TEXT, [])
+    texts = [raw_text] if isinstance(raw_text, str) else list(raw_text)
+    text = str(texts[0]) if texts else ""
+    if len(text) > MAX_TEXT:
+        ignored.append(P_TEXT)
+        text = ""
+
+    precisions_raw = _values(params, P_PRECISION)
+    precisions = frozenset(int(p) for p in precisions_raw if p in {"1", "2", "3"})
+    if len(precisions) != len(set(precisions_raw)):
+        ignored.append(P_PRECISION)
+
+    selected = one(P_EVENT)
+    if selected is not None and not _ID.match(selected):
+        ignored.append(P_EVENT)
+        selected = None
+
+    view = None
+    if any(params.get(k) for k in (P_LAT, P_LON, P_ZOOM)):
+        try:
+            lat = _float_in(one(P_LAT) or "", -90, 90)
+            lon = _float_in(one(P_LON) or "", -180, 180)
+            zoom_text = one(P_ZOOM) or ""
+            if not re.fullmatch(r"\d{1,2}", zoom_text):
+                raise ValueError(zoom_text)
+            zoom = min(max(int(zoom_text), MIN_ZOOM), MAX_ZOOM)
+            view = MapView(lat, lon, zoom)
+        except ValueError:
+            ignored.append("map view (lat/lon/z)")
+
+    tiles = one(P_TILES) or "offline"
+    if tiles not in TILE_CHOICES:
+        ignored.append(P_TILES)
+        tiles = "offline"
+
+    event_filter = EventFilter(
+        types=types,
+        date_from=date_from,
+        date_to=date_to,
+        countries=countries,
+        text=text,
+        precisions=precisions,
+    )
+    return ViewState(event_filter, selected, view, tiles), ignored
+
+
+def to_query(state: ViewState) -> dict[str, str | list[str]]:
+    """The query parameters that reproduce a view; defaults are left out to keep links short."""
+    f = state.event_filter
+    out: dict[str, str | list[str]] = {}
+    if f.types:
+        out[P_TYPE] = ",".join(sorted(t.value for t in f.types))
+    if f.date_from:
+        out[P_FROM] = f.date_from.isoformat()
+    if f.date_to:
+        out[P_TO] = f.date_to.isoformat()
+    if f.countries:
+        out[P_COUNTRY] = ",".join(sorted(f.countries))
+    if f.text:
+        out[P_TEXT] = f.text
+    if f.precisions:
+        out[P_PRECISION] = ",".join(str(p) for p in sorted(f.precisions))
+    if state.selected:
+        out[P_EVENT] = state.selected
+    if state.view:
+        out[P_LAT] = f"{state.view.lat:.4f}"
+        out[P_LON] = f"{state.view.lon:.4f}"
+        out[P_ZOOM] = str(state.view.zoom)
+    if state.tiles != "offline":
+        out[P_TILES] = state.tiles
+    return out
+
+
+def with_selection(state: ViewState, selected: str | None) -> ViewState:
+    return replace(state, selected=selected)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Set up everything the tests need (Python packages, Debian's chromium) and run the whole suite:
+# lint, format, mypy --strict, unit, AppTest and browser tests. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null || PY=python3
+
+if [ ! -x /usr/bin/chromium ]; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  echo "== installing Debian's chromium for the browser tests"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+fi
+
+echo "== installing Python packages"
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
+
+echo "== ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "== mypy --strict geo"
+.venv/bin/mypy geo
+echo "== pytest"
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,158 @@
+"""The page, run in-process by Streamlit's AppTest (the map's inside: see tests/browser)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from geo import load_events
+from tests.conftest import ROOT, SHIPPED_EVENTS, events_yaml
+
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches(monkeypatch):
+    monkeypatch.delenv("EVENT_ATLAS_EVENTS", raising=False)
+    monkeypatch.delenv("EVENT_ATLAS_TILES", raising=False)
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def run(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def shown_count(at: AppTest) -> tuple[int, int]:
+    text = next(m.value for m in at.markdown if "events shown" in m.value)
+    shown, total = re.findall(r"\d+", text)
+    return int(shown), int(total)
+
+
+def query_value(at: AppTest, key: str) -> str:
+    value = at.query_params[key]
+    return value if isinstance(value, str) else ",".join(value)
+
+
+def map_args(at: AppTest) -> dict:
+    (component,) = at.get("component_instance")
+    return json.loads(component.proto.json_args)
+
+
+def test_page_shows_every_shipped_event_by_default():
+    at = run()
+    total = len(load_events(SHIPPED_EVENTS).events)
+    assert shown_count(at) == (total, total)
+    assert len(at.dataframe) == 1
+    assert len(at.dataframe[0].value) == total
+    assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download GeoJSON"]
+
+
+def test_map_is_wired_with_local_assets_a_stable_key_and_minimal_returns():
+    args = map_args(run())
+    assert args["returned_objects"] == ["last_object_clicked_popup"]
+    assert all(link.startswith("/app/static/") for link in args["js_links"] + args["css_links"])
+    assert "https://" not in args["header"]
+
+
+def test_type_filter_changes_counts_and_url():
+    at = run()
+    total = shown_count(at)[1]
+    at.multiselect(key="f_types").set_value(["shelling"]).run()
+    shown, _ = shown_count(at)
+    assert 0 < shown < total
+    assert query_value(at, "type") == "shelling"
+    assert "ea-type-armed_clash" not in map_args(at)["script"]
+
+
+def test_type_options_show_counts():
+    at = run()
+    options = at.multiselect(key="f_types").options
+    assert any(re.search(r"Shelling / missile attack \(\d+\)", o) for o in options)
+
+
+def test_text_search_filters():
+    at = run()
+    at.text_input(key="f_text").set_value("Mariupol").run()
+    assert shown_count(at)[0] >= 1
+    assert all("Mariupol" in t or "mariupol" in t.lower() for t in at.dataframe[0].value["Title"])
+
+
+def test_link_restores_filters_selection_and_view():
+    at = run(
+        {
+            "type": "shelling,attack_on_civilians",
+            "event": "kharkiv-residential-shelling",
+            "lat": "49.99",
+            "lon": "36.23",
+            "z": "9",
+        }
+    )
+    assert set(at.multiselect(key="f_types").value) == {"shelling", "attack_on_civilians"}
+    events = load_events(SHIPPED_EVENTS).events
+    expected = sum(1 for e in events if e.event_type.value in {"shelling", "attack_on_civilians"})
+    assert shown_count(at)[0] == expected
+    assert at.session_state["selected"] == "kharkiv-residential-shelling"
+    assert any("Kharkiv" in h.value for h in at.subheader)
+    script = map_args(at)["script"]
+    assert "49.99" in script and '"zoom": 9' in script and ".openPopup();" in script
+    assert query_value(at, "event") == "kharkiv-residential-shelling"
+
+
+def test_hostile_link_is_ignored_field_by_field_and_never_reaches_the_page():
+    at = run(
+        {
+            "type": "<script>alert(1)</script>",
+            "event": "<img src=x onerror=alert(1)>",
+            "q": "x" * 1000,
+            "lat": "1e999",
+            "from": "2022-02-31",
+            "tiles": "javascript:alert(1)",
+            "country": "UA",
+        }
+    )
+    shown, total = shown_count(at)
+    assert 0 < shown < total  # the one good field (country) still applies
+    note = next(c.value for c in at.caption if "Ignored from the link" in c.value)
+    for field in ("type", "event", "q", "map view", "from", "tiles"):
+        assert field in note
+    page_text = json.dumps([str(e) for e in at.main]) + map_args(at)["script"]
+    assert "<script>alert(1)" not in page_text and "onerror=alert" not in page_text
+
+
+def test_broken_events_file_shows_an_error_banner_naming_line_and_field(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(events_yaml("a").replace("latitude: 49.9935", "latitude: 123"), encoding="utf-8")
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(bad))
+    at = run()
+    assert at.error and "cannot be shown" in at.error[0].value
+    problems = at.dataframe[0].value
+    assert list(problems["Line"]) == [9]
+    assert "place.latitude" in problems["Field"][0]
+    assert not at.get("component_instance")
+
+
+def test_events_file_comes_from_the_environment(tmp_path, monkeypatch):
+    path = tmp_path / "two.yaml"
+    path.write_text(events_yaml("one", "two"), encoding="utf-8")
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
+    assert shown_count(run()) == (2, 2)
+
+
+def test_table_row_selects_the_event():
+    at = run()
+    at.session_state["events_table"] = {"selection": {"rows": [2], "columns": []}}
+    at.run()
+    events = load_events(SHIPPED_EVENTS).events
+    assert at.session_state["selected"] == events[2].id
+    assert query_value(at, "event") == events[2].id

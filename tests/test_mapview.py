@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from geo import build_map, load_events, parse_events_text
+from geo.assets import StaticURLs
+from geo.popup import event_id_from_popup_text, popup_html
+from tests.conftest import SHIPPED_EVENTS, events_yaml
+
+URLS = StaticURLs("/app/static")
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_events(SHIPPED_EVENTS).events
+
+
+def rendered(events, **kwargs) -> str:
+    return build_map(events, URLS, **kwargs).get_root().render()
+
+
+def test_one_marker_per_event_with_its_type_and_id(shipped):
+    html = rendered(shipped)
+    ids = re.findall(r'data-event-id=\\?"([a-z0-9_-]+)\\?"', html)
+    assert sorted(ids) == sorted(e.id for e in shipped)
+    for event in shipped:
+        assert f"ea-type-{event.event_type.value}" in html
+
+
+def test_offline_map_references_no_remote_script_style_or_tile(shipped):
+    m = build_map(shipped, URLS)
+    html = m.get_root().render()
+    assert all(url.startswith("/app/static/") for _, url in m.default_js + m.default_css)
+    remote = re.findall(r"""(?:src|href)=["'](https?://[^"']+)""", html)
+    assert remote == []
+    assert "tile.openstreetmap.org" not in html
+    assert "/app/static/tiles/{z}/{x}/{y}.png" in html
+
+
+def test_osm_layer_is_added_on_top_of_the_offline_fallback(shipped):
+    html = rendered(shipped, tiles="osm")
+    assert html.index("/app/static/tiles/{z}/{x}/{y}.png") < html.index("tile.openstreetmap.org")
+    assert "OpenStreetMap contributors" in html
+
+
+def test_uncertainty_circles_only_for_imprecise_events():
+    text = events_yaml("exact", "near", "region")
+    text = text.replace("geo_precision: 1", "geo_precision: PREC")
+    for prec in ("1", "2", "3"):
+        text = text.replace("PREC", prec, 1)
+    events = parse_events_text(text).events
+    html = rendered(events)
+    assert len(re.findall(r"L\.circle\(", html)) == 2
+    assert '"radius": 25000' in html and '"radius": 120000' in html
+
+
+def test_lines_and_polygons_are_drawn(shipped):
+    html = rendered(shipped)
+    shapes = [e.geometry.type for e in shipped if e.geometry is not None]
+    assert "LineString" in shapes and "Polygon" in shapes
+    assert "L.polyline(" in html and "L.polygon(" in html
+
+
+def test_legend_counts_each_type(shipped):
+    html = rendered(shipped)
+    legend = html[html.index("ea-legend-title") :]
+    assert f"{len(shipped)} events shown" in legend
+    shelling = sum(1 for e in shipped if e.event_type.value == "shelling")
+    assert re.search(rf"Shelling / missile attack</span><b>{shelling}</b>", legend)
+
+
+def test_popup_carries_title_figures_attribution_quote_and_id(shipped):
+    event = next(e for e in shipped if e.fatalities)
+    html = popup_html(event)
+    assert "Killed" in html and event.fatalities[0].claimed_by.split()[0] in html
+    assert "ea-popup-title" in html and "Event ID:" in html
+    assert event.id in html
+
+
+def test_selected_event_is_highlighted_and_its_popup_opened(shipped):
+    target = shipped[0]
+    html = rendered(shipped, selected_id=target.id)
+    assert "ea-selected" in html and ".openPopup();" in html
+
+
+def test_the_view_from_a_link_wins_over_fitting(shipped):
+    from geo.urlstate import MapView
+
+    html = rendered(shipped, view=MapView(50.45, 30.52, 9))
+    assert "fitBounds" not in html
+    assert "50.45" in html and '"zoom": 9' in html
+    assert "fitBounds" in rendered(shipped)
+
+
+def test_popup_text_round_trips_to_the_event_id():
+    known = {"kharkiv-shelling", "b"}
+    text = "Title Event ID: fake\n... Event ID: kharkiv-shelling"
+    assert event_id_from_popup_text(text, known) == "kharkiv-shelling"
+    assert event_id_from_popup_text("Event ID: unknown", known) is None
+    assert event_id_from_popup_text(None, known) is None
+    assert event_id_from_popup_text({"x": 1}, known) is None
