@@ -28,11 +28,13 @@ def legend_html(counts: Mapping[EventType, int], total: int) -> str:
         f"<span>{escape_text(style_of(t).label)}</span><b>{n}</b></div>"
         for t, n in counts.items()
     )
+    # <details> lets a reader fold the legend away when it hides markers.
     return (
-        f'<div class="ea-legend-title">{total} event{"s" if total != 1 else ""} shown</div>'
+        '<details open><summary class="ea-legend-title">'
+        f"{total} event{'s' if total != 1 else ''} shown</summary>"
         f"{rows}"
         '<div class="ea-legend-row ea-legend-note"><span class="ea-uncertainty-swatch"></span>'
-        "<span>Dashed circle: approximate location</span></div>"
+        "<span>Dashed circle: approximate location</span></div></details>"
     )
 
 
@@ -43,7 +45,7 @@ class Legend(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function() {
-            var legend = L.control({position: "bottomleft"});
+            var legend = L.control({position: "topright"});
             legend.onAdd = function() {
                 var div = L.DomUtil.create("div", "ea-legend leaflet-bar");
                 div.innerHTML = `{{ this.html }}`;

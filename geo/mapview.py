@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 
 import folium
@@ -24,6 +25,7 @@ OSM_ATTRIBUTION = (
 )
 DEFAULT_VIEW = MapView(49.0, 31.5, 6)  # Ukraine
 SELECTED_ZOOM = 8
+FAN_RADIUS_PX = 17
 POPUP_MAX_WIDTH = 380
 
 MAP_CSS = """
@@ -38,12 +40,12 @@ MAP_CSS = """
 .ea-shape-diamond span{transform:rotate(-45deg)}
 .ea-shape-triangle{clip-path:polygon(50% 2%,98% 96%,2% 96%);border:none;padding-top:8px}
 .ea-selected{outline:3px solid #ffd43b;outline-offset:2px;z-index:1000}
-.ea-legend{background:rgba(255,255,255,.94);padding:8px 10px;font:12px/1.35 "DejaVu Sans",
-  sans-serif;color:#212529;max-height:60vh;overflow:auto}
-.ea-legend-title{font-weight:bold;margin-bottom:4px}
-.ea-legend-row{display:flex;align-items:center;gap:6px;margin:3px 0}
+.ea-legend{background:rgba(255,255,255,.94);padding:6px 9px;font:11px/1.3 "DejaVu Sans",
+  sans-serif;color:#212529;max-height:70vh;overflow:auto}
+.ea-legend-title{font-weight:bold;cursor:pointer;font-size:12px}
+.ea-legend-row{display:flex;align-items:center;gap:6px;margin:2px 0}
 .ea-legend-row b{margin-left:auto;padding-left:10px}
-.ea-legend-swatch{width:18px;height:18px;font-size:10px;border-width:1px}
+.ea-legend-swatch{width:16px;height:16px;font-size:9px;border-width:1px}
 .ea-legend-swatch.ea-shape-triangle{padding-top:5px}
 .ea-uncertainty-swatch{width:16px;height:16px;border:2px dashed #555;border-radius:50%}
 .ea-legend-note{color:#555;font-size:11px}
@@ -160,7 +162,31 @@ def _base_map(view: MapView, urls: StaticURLs, tiles: str) -> folium.Map:
     return m
 
 
-def _add_event(m: folium.Map, event: Event, selected: bool) -> folium.Marker:
+def fan_offsets(events: Sequence[Event]) -> dict[str, tuple[int, int]]:
+    """Pixel offsets that fan out markers sharing one point, so each stays clickable.
+
+    The offset is in screen pixels (through the icon anchor), so the fan keeps its size at
+    every zoom while the true location stays the centre of the fan.
+    """
+    groups: dict[tuple[float, float], list[str]] = {}
+    for event in events:
+        key = (round(event.place.latitude, 4), round(event.place.longitude, 4))
+        groups.setdefault(key, []).append(event.id)
+    offsets: dict[str, tuple[int, int]] = {}
+    for ids in groups.values():
+        if len(ids) == 1:
+            offsets[ids[0]] = (0, 0)
+            continue
+        radius = FAN_RADIUS_PX + 3 * max(0, len(ids) - 4)
+        for k, event_id in enumerate(ids):
+            angle = 2 * math.pi * k / len(ids) - math.pi / 2
+            offsets[event_id] = (round(radius * math.cos(angle)), round(radius * math.sin(angle)))
+    return offsets
+
+
+def _add_event(
+    m: folium.Map, event: Event, selected: bool, offset: tuple[int, int] = (0, 0)
+) -> folium.Marker:
     style = style_of(event.event_type)
     location = [event.place.latitude, event.place.longitude]
     radius = UNCERTAINTY_RADIUS_M[event.place.geo_precision]
@@ -192,8 +218,8 @@ def _add_event(m: folium.Map, event: Event, selected: bool) -> folium.Marker:
     icon = folium.DivIcon(
         html=marker_html(event.event_type, "ea-selected" if selected else "", event.id),
         icon_size=(26, 26),
-        icon_anchor=(13, 13),
-        popup_anchor=(0, -12),
+        icon_anchor=(13 - offset[0], 13 - offset[1]),
+        popup_anchor=(offset[0], offset[1] - 12),
         class_name="ea-divicon",
     )
     marker = folium.Marker(
@@ -227,9 +253,10 @@ def build_map(
     start = view or initial_view(events, selected)
     m = _base_map(start, urls, tiles)
     selected_marker = None
+    offsets = fan_offsets(events)
     # Selected last, so it is drawn on top of its neighbours.
     for event in sorted(events, key=lambda e: e.id == selected_id):
-        marker = _add_event(m, event, event.id == selected_id)
+        marker = _add_event(m, event, event.id == selected_id, offsets[event.id])
         if event.id == selected_id:
             selected_marker = marker
     if view is None and selected is None and fit_to_events and events:

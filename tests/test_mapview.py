@@ -101,3 +101,18 @@ def test_popup_text_round_trips_to_the_event_id():
     assert event_id_from_popup_text("Event ID: unknown", known) is None
     assert event_id_from_popup_text(None, known) is None
     assert event_id_from_popup_text({"x": 1}, known) is None
+
+
+def test_markers_sharing_a_point_fan_out_and_single_ones_stay_put(shipped):
+    from geo.mapview import fan_offsets
+
+    offsets = fan_offsets(shipped)
+    kharkiv = [e.id for e in shipped if e.place.name == "Kharkiv"]
+    assert len(kharkiv) >= 2
+    assert len({offsets[i] for i in kharkiv}) == len(kharkiv)
+    alone = [
+        e.id
+        for e in shipped
+        if sum(1 for o in shipped if o.place.latitude == e.place.latitude) == 1
+    ]
+    assert alone and all(offsets[i] == (0, 0) for i in alone)

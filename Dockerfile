@@ -1,0 +1,14 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY geo ./geo
+RUN pip install --no-cache-dir .
+COPY app.py ./
+COPY .streamlit ./.streamlit
+COPY data ./data
+# Unpack Leaflet and the offline basemap at build time, not on the first visitor's request.
+RUN python -c "from pathlib import Path; from geo.assets import install_assets; install_assets(Path('static'))"
+EXPOSE 8501
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4).status == 200 else 1)"
+CMD ["python", "-m", "streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501"]
