@@ -68,18 +68,18 @@ event_filter = page.widget_filter(bounds)
 shown = geo.apply_filter(events, event_filter)
 page.handle_table_selection()
 
-st.title(dataset.title or "Event Atlas", anchor=False)
+page.show_title(dataset.title)
 st.markdown(f"**{len(shown)} of {len(events)} events shown**")
 if ignored:
     st.caption("Ignored from the link (not understood): " + ", ".join(ignored))
 
-map_col, detail_col = st.columns([3, 1.25], gap="medium")
+map_col, detail_col = st.columns([2.6, 1], gap="medium")
 with map_col:
     the_map = geo.build_map(
         shown,
         urls,
         selected_id=st.session_state.get(page.K_SELECTED),
-        view=state.view,
+        view=page.map_view(shown, state.view),
         tiles=st.session_state[page.K_TILES],
     )
     map_value = st_folium(

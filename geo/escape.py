@@ -45,9 +45,20 @@ def link(url: str | None, label: str) -> str:
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# GitHub-flavoured Markdown links bare URLs, www. names and e-mail addresses by themselves;
+# character references render as the same characters but break those patterns.
+_AUTOLINK_BREAKERS = (
+    (re.compile(r"(?<=\\:)//"), "&#47;&#47;"),
+    (re.compile(r"(?i)(?<=www)\\\."), "&#46;"),
+    (re.compile("@"), "&#64;"),
+)
 
 
 def escape_markdown(value: object) -> str:
-    """Text for st.markdown that renders as itself: no links, images, HTML or formatting."""
+    """Text for st.markdown that renders exactly as typed: no links, images, HTML or styling."""
     text = _CONTROL.sub("", str(value)).replace("\n", " ")
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    # '&' first, so that entities typed by the user show as typed instead of being decoded.
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("&", "&amp;"))
+    for pattern, replacement in _AUTOLINK_BREAKERS:
+        text = pattern.sub(replacement, text)
+    return text

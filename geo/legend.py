@@ -10,6 +10,8 @@ from jinja2 import Template
 from geo.escape import escape_text
 from geo.vocabulary import EventType, style_of
 
+LEGEND_OPEN_MIN_WIDTH_PX = 640
+
 
 def marker_html(event_type: EventType, extra_class: str = "", data_id: str = "") -> str:
     """The marker glyph: a shape in the type's colour with its symbol, shared by map and legend."""
@@ -45,14 +47,24 @@ class Legend(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function() {
-            var legend = L.control({position: "topright"});
+            var legend = L.control({position: "bottomleft"});
+            var map = {{ this._parent.get_name() }};
             legend.onAdd = function() {
                 var div = L.DomUtil.create("div", "ea-legend leaflet-bar");
                 div.innerHTML = `{{ this.html }}`;
                 L.DomEvent.disableClickPropagation(div);
                 return div;
             };
-            legend.addTo({{ this._parent.get_name() }});
+            legend.addTo(map);
+            // Open on wide maps; folded while a popup is open, so it never covers one.
+            var details = legend.getContainer().querySelector("details");
+            var wanted = map.getSize().x >= {{ this.open_min_width }};
+            details.open = wanted;
+            details.addEventListener("toggle", function() {
+                if (!map._popup || !map.hasLayer(map._popup)) { wanted = details.open; }
+            });
+            map.on("popupopen", function() { details.open = false; });
+            map.on("popupclose", function() { details.open = wanted; });
         })();
         {% endmacro %}
         """
@@ -62,3 +74,4 @@ class Legend(MacroElement):
         super().__init__()
         self._name = "Legend"
         self.html = legend_html(counts, total)
+        self.open_min_width = LEGEND_OPEN_MIN_WIDTH_PX

@@ -49,15 +49,16 @@ MAP_CSS = """
 .ea-legend-swatch.ea-shape-triangle{padding-top:5px}
 .ea-uncertainty-swatch{width:16px;height:16px;border:2px dashed #555;border-radius:50%}
 .ea-legend-note{color:#555;font-size:11px}
-.ea-popup{font:13px/1.4 "DejaVu Sans",sans-serif;color:#212529;max-height:340px;overflow:auto}
+.ea-popup{font:13px/1.4 "DejaVu Sans",sans-serif;color:#212529;max-height:260px;overflow:auto}
 .ea-popup-type{font-weight:bold;text-transform:uppercase;font-size:11px;letter-spacing:.04em}
-.ea-popup-title{font-size:15px;font-weight:bold;margin:2px 0 4px}
+.ea-popup-title{font-size:15px;font-weight:bold;margin:2px 0 4px;padding:0;line-height:1.3}
 .ea-meta{color:#495057;font-size:12px;margin-bottom:6px}
 .ea-figures ul{margin:2px 0 6px 18px;padding:0}
 .ea-popup blockquote{margin:6px 0 2px;padding:4px 8px;border-left:3px solid #adb5bd;
   background:#f8f9fa;font-style:italic}
 .ea-cite{font-size:11px;color:#495057}
-.ea-id{margin-top:6px;font-size:10px;color:#868e96}
+.ea-tags{margin-top:6px;font-size:11px;color:#495057}
+.ea-id{margin-top:4px;font-size:10px;color:#868e96}
 </style>
 """
 
@@ -96,12 +97,26 @@ class _ViewToURL(MacroElement):
 
 
 class _OpenPopup(MacroElement):
-    """Opens the popup of the selected event once the map is ready."""
+    """Opens the popup of the selected event once Leaflet's stylesheet has applied.
+
+    streamlit-folium inserts leaflet.css after the map script starts; a popup opened before
+    that is measured unstyled (as wide as the map), and its auto-pan moves the map off the
+    view the link asked for.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        {{ this.layer_name }}.openPopup();
+        (function(layer, tries) {
+            function styled() {
+                var pane = layer._map && layer._map.getPane("mapPane");
+                return pane && window.getComputedStyle(pane).position === "absolute";
+            }
+            (function attempt() {
+                if (styled() || tries-- <= 0) { layer.openPopup(); }
+                else { window.setTimeout(attempt, 50); }
+            })();
+        })({{ this.layer_name }}, 100);
         {% endmacro %}
         """
     )
@@ -191,7 +206,7 @@ def _add_event(
     location = [event.place.latitude, event.place.longitude]
     radius = UNCERTAINTY_RADIUS_M[event.place.geo_precision]
     if radius:
-        folium.Circle(
+        circle = folium.Circle(
             location,
             radius=radius,
             color=style.colour,
@@ -199,8 +214,11 @@ def _add_event(
             dash_array="6 6",
             fill=True,
             fill_opacity=0.06,
-            interactive=False,
-        ).add_to(m)
+        )
+        # folium drops `interactive` from path options; without it the circle eats clicks
+        # meant for the shapes and markers under it.
+        circle.options["interactive"] = False
+        circle.add_to(m)
     if event.geometry is not None:
         for path in event.geometry.latlon_paths():
             shape: folium.PolyLine | folium.Polygon

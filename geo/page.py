@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -20,9 +21,9 @@ from geo.escape import escape_markdown
 from geo.filters import EventFilter, apply_filter, count_by_type, countries_of, date_bounds
 from geo.loader import load_events
 from geo.model import Dataset, Event, country_name
-from geo.popup import event_id_from_popup_text, place_label
+from geo.popup import event_id_from_popup_text, panel_html, title_html
 from geo.urlstate import MapView, ViewState, parse_query, to_query
-from geo.vocabulary import GEO_PRECISION_LABELS, EventType, style_of
+from geo.vocabulary import EventType, style_of
 
 K_TYPES, K_DATES, K_COUNTRIES, K_TEXT, K_PREC, K_TILES = (
     "f_types",
@@ -39,6 +40,7 @@ K_SELECTED, K_LAST_CLICK, K_LAST_ROWS, K_TABLE_IDS, K_URL_APPLIED = (
     "_table_ids",
     "_url_applied",
 )
+K_MAP_CONTENT, K_MAP_VIEW = "_map_content", "_map_view"
 MAP_KEY = "atlas_map"
 TABLE_KEY = "events_table"
 # Only the clicked popup comes back: panning and zooming never rerun the script.
@@ -120,6 +122,27 @@ def apply_url_once(state: ViewState, dataset: Dataset, default_tiles: str) -> No
     has_tiles_param = bool(st.query_params.get_all("tiles"))
     st.session_state[K_TILES] = state.tiles if has_tiles_param else default_tiles
     st.session_state[K_SELECTED] = state.selected if state.selected in ids else None
+
+
+def map_view(shown: Sequence[Event], link_view: MapView | None) -> MapView | None:
+    """The view the map is built with: it changes only when the map's content changes.
+
+    The map's own script writes the view into the URL as the user pans. Rebuilding the map at
+    that view on every rerun would change its script, and streamlit-folium then mounts a new
+    component and drops the click that caused the rerun. So the view is taken from the URL only
+    when the map has to be rebuilt anyway (other events, selection or basemap), and the map
+    reopens where the user left it.
+    """
+    content = (
+        tuple(e.id for e in shown),
+        st.session_state.get(K_SELECTED),
+        st.session_state.get(K_TILES),
+    )
+    if st.session_state.get(K_MAP_CONTENT) != content:
+        st.session_state[K_MAP_CONTENT] = content
+        st.session_state[K_MAP_VIEW] = link_view
+    view: MapView | None = st.session_state.get(K_MAP_VIEW)
+    return view
 
 
 def type_option_label(event_type: EventType, counts: Mapping[EventType, int]) -> str:
@@ -215,30 +238,17 @@ def sync_url(event_filter: EventFilter, view: MapView | None) -> None:
         st.query_params.from_dict(wanted)
 
 
+def show_title(title: str | None) -> None:
+    st.html(title_html(title or "Event Atlas"))
+
+
 def show_event_detail(event: Event) -> None:
-    style = style_of(event.event_type)
-    st.markdown(f"**{escape_markdown(style.symbol + ' ' + style.label)}**")
-    st.subheader(escape_markdown(event.title), anchor=False)
-    st.caption(
-        escape_markdown(
-            f"{event.date_label()} · {place_label(event)} · precision "
-            f"{GEO_PRECISION_LABELS[event.place.geo_precision]}"
-        )
-    )
-    for label, figures in (("Killed", event.fatalities), ("Injured", event.injured)):
-        for figure in figures:
-            st.markdown(f"**{label}:** {escape_markdown(figure.describe())}")
-    if event.actors:
-        st.markdown(f"**Actors:** {escape_markdown(', '.join(event.actors))}")
-    if event.summary:
-        st.markdown(escape_markdown(event.summary))
+    st.html(panel_html(event))
     for source in event.sources:
-        st.markdown(f"> {escape_markdown(source.quote)}")
-        st.caption(escape_markdown(f"— {source.publisher}, {source.date.isoformat()}"))
         if source.url:
-            st.link_button(f"Open source: {source.publisher}"[:80], source.url)
-    if event.tags:
-        st.caption(escape_markdown("Tags: " + ", ".join(event.tags)))
+            # Button labels are Markdown: name the link by its host, escaped, not by free text.
+            host = urlsplit(source.url).hostname or "link"
+            st.link_button(f"Open source ↗ {escape_markdown(host)}", source.url)
 
 
 def country_label(code: str) -> str:

@@ -42,20 +42,48 @@ def popup_html(event: Event) -> str:
         else ""
     )
     summary = f'<p class="ea-summary">{escape_text(event.summary)}</p>' if event.summary else ""
+    tags = (
+        f'<div class="ea-tags">Tags: {escape_text(", ".join(event.tags))}</div>'
+        if event.tags
+        else ""
+    )
     return (
         '<div class="ea-popup">'
         f'<div class="ea-popup-type" style="color:{style.colour}">'
         f"{escape_text(style.symbol)} {escape_text(style.label)}</div>"
-        f'<div class="ea-popup-title">{escape_text(event.title)}</div>'
+        f'<h3 class="ea-popup-title">{escape_text(event.title)}</h3>'
         f'<div class="ea-meta">{escape_text(event.date_label())} · '
         f"{escape_text(place_label(event))}"
         f"<br>Location precision: {escape_text(GEO_PRECISION_LABELS[event.place.geo_precision])}"
         "</div>"
         f"{_figures('Killed', event.fatalities)}{_figures('Injured', event.injured)}"
-        f"{actors}{summary}{sources}"
+        f"{actors}{summary}{sources}{tags}"
         f'<div class="ea-id">{EVENT_ID_LABEL} {escape_text(event.id)}</div>'
         "</div>"
     )
+
+
+# The detail panel reuses the popup's HTML; st.html shows it without Markdown, so bare URLs
+# in user text stay text (Markdown would turn them into links).
+PANEL_CSS = """<style>
+.ea-panel .ea-popup{font-size:0.95rem;line-height:1.45}
+.ea-panel .ea-popup-type{font-weight:700;text-transform:uppercase;font-size:.75rem;
+  letter-spacing:.04em}
+.ea-panel .ea-popup-title{font-size:1.3rem;font-weight:700;margin:.2rem 0 .3rem;padding:0}
+.ea-panel .ea-meta{opacity:.75;font-size:.85rem;margin-bottom:.5rem}
+.ea-panel .ea-figures ul{margin:.1rem 0 .4rem 1.2rem;padding:0}
+.ea-panel blockquote{margin:.5rem 0 .2rem;padding:.3rem .6rem;border-left:3px solid #adb5bd;
+  font-style:italic}
+.ea-panel .ea-cite,.ea-panel .ea-id,.ea-panel .ea-tags{font-size:.8rem;opacity:.75}
+</style>"""
+
+
+def panel_html(event: Event) -> str:
+    return f'{PANEL_CSS}<div class="ea-panel">{popup_html(event)}</div>'
+
+
+def title_html(title: str) -> str:
+    return f'<h1 class="ea-page-title" style="margin:0;padding:.5rem 0">{escape_text(title)}</h1>'
 
 
 def tooltip_text(event: Event) -> str:

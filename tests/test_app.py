@@ -44,6 +44,10 @@ def query_value(at: AppTest, key: str) -> str:
     return value if isinstance(value, str) else ",".join(value)
 
 
+def html_blocks(at: AppTest) -> list[str]:
+    return [block.proto.body for block in at.get("html")]
+
+
 def map_args(at: AppTest) -> dict:
     (component,) = at.get("component_instance")
     return json.loads(component.proto.json_args)
@@ -103,7 +107,7 @@ def test_link_restores_filters_selection_and_view():
     expected = sum(1 for e in events if e.event_type.value in {"shelling", "attack_on_civilians"})
     assert shown_count(at)[0] == expected
     assert at.session_state["selected"] == "kharkiv-residential-shelling"
-    assert any("Kharkiv" in h.value for h in at.subheader)
+    assert any("Kharkiv" in html_block for html_block in html_blocks(at))
     script = map_args(at)["script"]
     assert "49.99" in script and '"zoom": 9' in script and ".openPopup();" in script
     assert query_value(at, "event") == "kharkiv-residential-shelling"
@@ -156,3 +160,18 @@ def test_table_row_selects_the_event():
     events = load_events(SHIPPED_EVENTS).events
     assert at.session_state["selected"] == events[2].id
     assert query_value(at, "event") == events[2].id
+
+
+def test_untrusted_text_never_goes_through_markdown(tmp_path, monkeypatch):
+    """Title and detail panel are escaped HTML: no image fetch, no link, no autolinked URL."""
+    path = tmp_path / "title.yaml"
+    title = "Atlas ![x](http://127.0.0.2/x.png) [click](http://127.0.0.2/) http://127.0.0.2"
+    text = f'title: "{title}"\n' + events_yaml("a", title='"<b>t</b> http://127.0.0.2/y"')
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
+    at = run({"event": "a"})
+    assert not at.title and [h.value for h in at.subheader] == ["Events"]
+    blocks = html_blocks(at)
+    assert any("Atlas ![x](http://127.0.0.2/x.png)" in b for b in blocks)
+    assert any("&lt;b&gt;t&lt;/b&gt; http://127.0.0.2/y" in b for b in blocks)
+    assert not any("<a " in b or "<img" in b for b in blocks)
