@@ -50,3 +50,24 @@ class SettingError(EventAtlasError):
 
 class UnsafeURLError(EventAtlasError):
     """A link is not http(s) and will not be shown."""
+
+
+class GeocodingError(EventAtlasError):
+    """A place name could not be turned into coordinates."""
+
+
+class PlaceNotFoundError(GeocodingError):
+    """No place of that name is known."""
+
+
+class AmbiguousPlaceError(GeocodingError):
+    """Several different places carry the name; the caller must say which (a country bias)."""
+
+    def __init__(self, query: str, candidates: list[str]) -> None:
+        self.query = query
+        self.candidates = candidates
+        listed = "; ".join(candidates)
+        super().__init__(
+            f"'{query}' is ambiguous: {listed}. Add the country (e.g. country_codes=['UA']) "
+            "or write the coordinates yourself"
+        )

@@ -77,9 +77,9 @@ def csv_row(event: Event) -> dict[str, str]:
         "place": event.place.name,
         "admin1": event.place.admin1 or "",
         "country": event.place.country,
-        "latitude": event.place.latitude,
-        "longitude": event.place.longitude,
-        "geo_precision": event.place.geo_precision,
+        "latitude": "" if event.place.latitude is None else event.place.latitude,
+        "longitude": "" if event.place.longitude is None else event.place.longitude,
+        "geo_precision": event.place.geo_precision or "",
         "actors": "; ".join(event.actors),
         "fatalities": _best_figure(event.fatalities),
         "fatalities_claims": _claims(event.fatalities),
@@ -106,10 +106,13 @@ def to_csv(events: Iterable[Event]) -> str:
 
 
 def to_feature(event: Event) -> dict[str, Any]:
+    geometry: dict[str, Any] | None
     if event.geometry is not None:
         geometry = event.geometry.model_dump()
     else:
         geometry = {"type": "Point", "coordinates": [event.place.longitude, event.place.latitude]}
+    if event.place.point is None:
+        geometry = None  # RFC 7946 allows a feature with no location yet
     properties = event.model_dump(mode="json", exclude={"geometry"})
     return {"type": "Feature", "id": event.id, "geometry": geometry, "properties": properties}
 

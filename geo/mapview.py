@@ -177,16 +177,23 @@ def _base_map(view: MapView, urls: StaticURLs, tiles: str) -> folium.Map:
     return m
 
 
-def fan_offsets(events: Sequence[Event]) -> dict[str, tuple[int, int]]:
+Point = tuple[float, float]
+
+
+def placed(events: Sequence[Event]) -> list[tuple[Event, Point]]:
+    """The events that have coordinates, with them; the others cannot be drawn yet."""
+    return [(event, event.place.point) for event in events if event.place.point is not None]
+
+
+def fan_offsets(events: Sequence[tuple[Event, Point]]) -> dict[str, tuple[int, int]]:
     """Pixel offsets that fan out markers sharing one point, so each stays clickable.
 
     The offset is in screen pixels (through the icon anchor), so the fan keeps its size at
     every zoom while the true location stays the centre of the fan.
     """
     groups: dict[tuple[float, float], list[str]] = {}
-    for event in events:
-        key = (round(event.place.latitude, 4), round(event.place.longitude, 4))
-        groups.setdefault(key, []).append(event.id)
+    for event, (lat, lon) in events:
+        groups.setdefault((round(lat, 4), round(lon, 4)), []).append(event.id)
     offsets: dict[str, tuple[int, int]] = {}
     for ids in groups.values():
         if len(ids) == 1:
@@ -200,11 +207,11 @@ def fan_offsets(events: Sequence[Event]) -> dict[str, tuple[int, int]]:
 
 
 def _add_event(
-    m: folium.Map, event: Event, selected: bool, offset: tuple[int, int] = (0, 0)
+    m: folium.Map, event: Event, point: Point, selected: bool, offset: tuple[int, int] = (0, 0)
 ) -> folium.Marker:
     style = style_of(event.event_type)
-    location = [event.place.latitude, event.place.longitude]
-    radius = UNCERTAINTY_RADIUS_M[event.place.geo_precision]
+    location = list(point)
+    radius = UNCERTAINTY_RADIUS_M[event.place.geo_precision or 3]
     if radius:
         circle = folium.Circle(
             location,
@@ -251,9 +258,9 @@ def _add_event(
     return marker
 
 
-def initial_view(events: Sequence[Event], selected: Event | None) -> MapView:
+def initial_view(selected: Point | None) -> MapView:
     if selected is not None:
-        return MapView(selected.place.latitude, selected.place.longitude, SELECTED_ZOOM)
+        return MapView(selected[0], selected[1], SELECTED_ZOOM)
     return DEFAULT_VIEW
 
 
@@ -266,22 +273,23 @@ def build_map(
     tiles: str = "offline",
     fit_to_events: bool = True,
 ) -> folium.Map:
-    """The map of `events`; `view` (from a link) wins over fitting the map to the events."""
-    selected = next((e for e in events if e.id == selected_id), None)
-    start = view or initial_view(events, selected)
+    """The map of `events` that have coordinates; `view` (from a link) wins over fitting."""
+    drawn = placed(events)
+    selected = next((point for e, point in drawn if e.id == selected_id), None)
+    start = view or initial_view(selected)
     m = _base_map(start, urls, tiles)
     selected_marker = None
-    offsets = fan_offsets(events)
+    offsets = fan_offsets(drawn)
     # Selected last, so it is drawn on top of its neighbours.
-    for event in sorted(events, key=lambda e: e.id == selected_id):
-        marker = _add_event(m, event, event.id == selected_id, offsets[event.id])
+    for event, point in sorted(drawn, key=lambda pair: pair[0].id == selected_id):
+        marker = _add_event(m, event, point, event.id == selected_id, offsets[event.id])
         if event.id == selected_id:
             selected_marker = marker
-    if view is None and selected is None and fit_to_events and events:
-        lats = [e.place.latitude for e in events]
-        lons = [e.place.longitude for e in events]
+    if view is None and selected is None and fit_to_events and drawn:
+        lats = [lat for _, (lat, _) in drawn]
+        lons = [lon for _, (_, lon) in drawn]
         m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(30, 30))
-    Legend(count_by_type(events), len(events)).add_to(m)
+    Legend(count_by_type(e for e, _ in drawn), len(drawn)).add_to(m)
     _ViewToURL().add_to(m)
     if selected_marker is not None:
         _OpenPopup(selected_marker.get_name()).add_to(m)

@@ -38,13 +38,42 @@ def country_name(code: str) -> str:
     return str(country.name) if country is not None else code
 
 
+class Geocoded(_Strict):
+    """Where a place's coordinates came from, so that anyone can reproduce them."""
+
+    provider: NonEmpty
+    query: NonEmpty
+    matched_name: NonEmpty
+    geonames_id: int | None = None
+    confidence: float = Field(ge=0, le=1)
+    fuzzy: bool = False
+    date: dt.date
+
+
 class Place(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. UA")
     admin1: str | None = Field(default=None, max_length=200)
-    latitude: float = Field(ge=-90, le=90)
-    longitude: float = Field(ge=-180, le=180)
-    geo_precision: GeoPrecision
+    # Coordinates may be left out and filled in by `python -m geo geocode FILE --write`.
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    geo_precision: GeoPrecision | None = None
+    geocoded: Geocoded | None = None
+
+    @model_validator(mode="after")
+    def _coordinates_together(self) -> Place:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("give both latitude and longitude, or neither (to geocode the name)")
+        if self.latitude is not None and self.geo_precision is None:
+            raise ValueError("geo_precision is required with coordinates (1, 2 or 3)")
+        return self
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        """(latitude, longitude), or None while the place is not geocoded yet."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return (self.latitude, self.longitude)
 
     @field_validator("country")
     @classmethod
@@ -58,8 +87,8 @@ class Place(_Strict):
 
     @field_validator("latitude", "longitude")
     @classmethod
-    def _finite(cls, value: float) -> float:
-        if not math.isfinite(value):
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
             raise ValueError("must be a finite number of degrees")
         return value
 
@@ -176,6 +205,10 @@ class Event(_Strict):
         if self.date_end is not None and self.time_precision != "range":
             raise ValueError("date_end is only allowed with time_precision: range")
         return self
+
+    @property
+    def located(self) -> bool:
+        return self.place.point is not None
 
     @property
     def last_date(self) -> dt.date:

@@ -27,6 +27,12 @@ def place_label(event: Event) -> str:
     return ", ".join(parts)
 
 
+def precision_label(event: Event) -> str:
+    if event.place.geo_precision is None:
+        return "not geocoded yet"
+    return GEO_PRECISION_LABELS[event.place.geo_precision]
+
+
 def popup_html(event: Event) -> str:
     style = style_of(event.event_type)
     sources = "".join(
@@ -54,7 +60,7 @@ def popup_html(event: Event) -> str:
         f'<h3 class="ea-popup-title">{escape_text(event.title)}</h3>'
         f'<div class="ea-meta">{escape_text(event.date_label())} · '
         f"{escape_text(place_label(event))}"
-        f"<br>Location precision: {escape_text(GEO_PRECISION_LABELS[event.place.geo_precision])}"
+        f"<br>Location precision: {escape_text(precision_label(event))}"
         "</div>"
         f"{_figures('Killed', event.fatalities)}{_figures('Injured', event.injured)}"
         f"{actors}{summary}{sources}{tags}"

@@ -27,7 +27,7 @@ def events_table(events: Sequence[Event]) -> pd.DataFrame:
             "Title": event.title,
             "Place": event.place.name,
             "Country": country_name(event.place.country),
-            "Precision": event.place.geo_precision,
+            "Precision": str(event.place.geo_precision or "—"),
             "Killed": _killed(event),
         }
         for event in events

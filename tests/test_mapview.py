@@ -104,9 +104,9 @@ def test_popup_text_round_trips_to_the_event_id():
 
 
 def test_markers_sharing_a_point_fan_out_and_single_ones_stay_put(shipped):
-    from geo.mapview import fan_offsets
+    from geo.mapview import fan_offsets, placed
 
-    offsets = fan_offsets(shipped)
+    offsets = fan_offsets(placed(shipped))
     kharkiv = [e.id for e in shipped if e.place.name == "Kharkiv"]
     assert len(kharkiv) >= 2
     assert len({offsets[i] for i in kharkiv}) == len(kharkiv)
@@ -116,3 +116,16 @@ def test_markers_sharing_a_point_fan_out_and_single_ones_stay_put(shipped):
         if sum(1 for o in shipped if o.place.latitude == e.place.latitude) == 1
     ]
     assert alone and all(offsets[i] == (0, 0) for i in alone)
+
+
+def test_events_without_coordinates_are_left_off_the_map():
+    text = events_yaml("placed", "unplaced")
+    second = text.index("  - id: unplaced")
+    head, tail = text[:second], text[second:]
+    tail = tail.replace("      latitude: 49.9935\n      longitude: 36.2304\n      geo_precision: 1\n", "")
+    events = parse_events_text(head + tail).events
+    assert [e.located for e in events] == [True, False]
+    html = rendered(events)
+    assert 'data-event-id=\\"placed\\"' in html or 'data-event-id="placed"' in html
+    assert "unplaced" not in html
+    assert "1 event shown" in html
