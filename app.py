@@ -27,11 +27,14 @@ events = dataset.events
 state, ignored = page.url_state()
 page.apply_url_once(state, dataset, default_tiles)
 bounds = geo.date_bounds(events)
+# Widget values are in session state before the widgets are drawn: one filter serves the
+# counts in the sidebar and the page below.
+event_filter = page.widget_filter(bounds)
+aliases = page.search_aliases(events, event_filter)
 
 with st.sidebar:
     st.header("Filters")
-    current = page.widget_filter(bounds)
-    type_counts = page.type_counts_without_type_filter(events, current)
+    type_counts = page.type_counts_without_type_filter(events, event_filter, aliases)
     st.multiselect(
         "Event type",
         options=list(geo.count_by_type(events)),
@@ -56,6 +59,7 @@ with st.sidebar:
         key=page.K_PREC,
         placeholder="Any precision",
     )
+    jump = page.go_to_place()
     st.radio(
         "Basemap",
         options=list(page.TILE_LABELS),
@@ -64,8 +68,7 @@ with st.sidebar:
         horizontal=True,
     )
 
-event_filter = page.widget_filter(bounds)
-shown = geo.apply_filter(events, event_filter)
+shown = geo.apply_filter(events, event_filter, aliases)
 page.handle_table_selection()
 
 page.show_title(dataset.title)
@@ -79,7 +82,7 @@ with map_col:
         shown,
         urls,
         selected_id=st.session_state.get(page.K_SELECTED),
-        view=page.map_view(shown, state.view),
+        view=page.map_view(shown, state.view, jump),
         tiles=st.session_state[page.K_TILES],
     )
     map_value = st_folium(
@@ -119,4 +122,4 @@ geojson_col.download_button(
     mime="application/geo+json",
 )
 
-page.sync_url(event_filter, state.view)
+page.sync_url(event_filter, jump or state.view)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from geo.model import Event
@@ -29,29 +29,35 @@ class EventFilter:
     text: str = ""
     precisions: frozenset[int] = field(default_factory=frozenset)
 
-    def matches(self, event: Event) -> bool:
+    def matches(self, event: Event, aliases: Mapping[str, Sequence[str]] | None = None) -> bool:
         return (
             (not self.types or event.event_type in self.types)
             and (self.date_from is None or event.last_date >= self.date_from)
             and (self.date_to is None or event.date <= self.date_to)
             and (not self.countries or event.place.country in self.countries)
             and (not self.precisions or event.place.geo_precision in self.precisions)
-            and (not self.text.strip() or _text_matches(event, self.text))
+            and (not self.text.strip() or _text_matches(event, self.text, aliases))
         )
 
 
-def searchable_text(event: Event) -> str:
-    parts = [event.title, event.summary, event.place.name, event.place.admin1 or ""]
+def searchable_text(event: Event, aliases: Sequence[str] = ()) -> str:
+    """Title, summary and place, plus every other name of the place (Kharkov for Kharkiv)."""
+    parts = [event.title, event.summary, event.place.name, event.place.admin1 or "", *aliases]
     return fold(" ".join(parts))
 
 
-def _text_matches(event: Event, query: str) -> bool:
-    haystack = searchable_text(event)
+def _text_matches(event: Event, query: str, aliases: Mapping[str, Sequence[str]] | None) -> bool:
+    haystack = searchable_text(event, (aliases or {}).get(event.id, ()))
     return all(word in haystack for word in fold(query).split())
 
 
-def apply_filter(events: Iterable[Event], event_filter: EventFilter) -> list[Event]:
-    return [event for event in events if event_filter.matches(event)]
+def apply_filter(
+    events: Iterable[Event],
+    event_filter: EventFilter,
+    aliases: Mapping[str, Sequence[str]] | None = None,
+) -> list[Event]:
+    """The events the filter keeps; `aliases` maps event ids to other names of their place."""
+    return [event for event in events if event_filter.matches(event, aliases)]
 
 
 def count_by_type(events: Iterable[Event]) -> dict[EventType, int]:

@@ -14,11 +14,13 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
+from geopy.location import Location
 
 from geo.assets import StaticURLs, install_assets, tiles_installed
-from geo.errors import DataFileError, EventAtlasError
+from geo.errors import AmbiguousPlaceError, DataFileError, EventAtlasError
 from geo.escape import escape_markdown
 from geo.filters import EventFilter, apply_filter, count_by_type, countries_of, date_bounds
+from geo.gazetteer import Gazetteer
 from geo.loader import load_events
 from geo.model import Dataset, Event, country_name
 from geo.popup import event_id_from_popup_text, panel_html, title_html
@@ -124,7 +126,9 @@ def apply_url_once(state: ViewState, dataset: Dataset, default_tiles: str) -> No
     st.session_state[K_SELECTED] = state.selected if state.selected in ids else None
 
 
-def map_view(shown: Sequence[Event], link_view: MapView | None) -> MapView | None:
+def map_view(
+    shown: Sequence[Event], link_view: MapView | None, jump: MapView | None = None
+) -> MapView | None:
     """The view the map is built with: it changes only when the map's content changes.
 
     The map's own script writes the view into the URL as the user pans. Rebuilding the map at
@@ -138,11 +142,58 @@ def map_view(shown: Sequence[Event], link_view: MapView | None) -> MapView | Non
         st.session_state.get(K_SELECTED),
         st.session_state.get(K_TILES),
     )
-    if st.session_state.get(K_MAP_CONTENT) != content:
-        st.session_state[K_MAP_CONTENT] = content
+    if jump is not None:
+        st.session_state[K_MAP_VIEW] = jump
+    elif st.session_state.get(K_MAP_CONTENT) != content:
         st.session_state[K_MAP_VIEW] = link_view
+    st.session_state[K_MAP_CONTENT] = content
     view: MapView | None = st.session_state.get(K_MAP_VIEW)
     return view
+
+
+@st.cache_resource(show_spinner="Loading the offline gazetteer (first time only)…")
+def gazetteer() -> Gazetteer:
+    return Gazetteer()
+
+
+def search_aliases(
+    events: Sequence[Event], event_filter: EventFilter
+) -> dict[str, tuple[str, ...]] | None:
+    """Other names of each event's place, so a search for 'Kharkov' finds Kharkiv.
+
+    Only looked up when there is text to search: the gazetteer then loads once per process.
+    """
+    if not event_filter.text.strip():
+        return None
+    names = gazetteer()
+    return {e.id: names.alternate_names(e.place.name, e.place.country) for e in events}
+
+
+GO_TO_ZOOM = {"city": 10, "region": 7, "country": 5}
+
+
+def go_to_place() -> MapView | None:
+    """The "go to place" box: geocodes offline on submit, never per keystroke."""
+    with st.form("go_to_place", border=False):
+        query = st.text_input(
+            "Go to place", max_chars=100, placeholder="e.g. Kharkiv, Київ, Gomel region"
+        )
+        submitted = st.form_submit_button("Go")
+    if not submitted or not query.strip():
+        return None
+    try:
+        found = gazetteer().geocode(query.strip())
+    except AmbiguousPlaceError as error:
+        st.warning(escape_markdown(str(error)))
+        return None
+    if not isinstance(found, Location):
+        st.warning(escape_markdown(f"No place called '{query.strip()}' in the offline gazetteer."))
+        return None
+    raw = found.raw if isinstance(found.raw, dict) else {}
+    note = "close match: " if raw.get("fuzzy") else ""
+    st.caption(escape_markdown(f"Centred on {note}{found.address}"))
+    zoom = GO_TO_ZOOM.get(str(raw.get("kind")), 8)
+    return MapView(round(found.latitude, 4), round(found.longitude, 4), zoom)
 
 
 def type_option_label(event_type: EventType, counts: Mapping[EventType, int]) -> str:
@@ -169,9 +220,9 @@ def widget_filter(bounds: tuple[dt.date, dt.date] | None) -> EventFilter:
 
 
 def type_counts_without_type_filter(
-    events: Sequence[Event], f: EventFilter
+    events: Sequence[Event], f: EventFilter, aliases: Mapping[str, Sequence[str]] | None = None
 ) -> dict[EventType, int]:
-    return count_by_type(apply_filter(events, replace(f, types=frozenset())))
+    return count_by_type(apply_filter(events, replace(f, types=frozenset()), aliases))
 
 
 def selected_event(events: Sequence[Event]) -> Event | None:

@@ -122,7 +122,9 @@ def test_events_without_coordinates_are_left_off_the_map():
     text = events_yaml("placed", "unplaced")
     second = text.index("  - id: unplaced")
     head, tail = text[:second], text[second:]
-    tail = tail.replace("      latitude: 49.9935\n      longitude: 36.2304\n      geo_precision: 1\n", "")
+    tail = tail.replace(
+        "      latitude: 49.9935\n      longitude: 36.2304\n      geo_precision: 1\n", ""
+    )
     events = parse_events_text(head + tail).events
     assert [e.located for e in events] == [True, False]
     html = rendered(events)

@@ -1,0 +1,181 @@
+"""`python -m geo check|geocode`: diffs, write-back that keeps comments, atomic writes."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from geopy.location import Location
+
+import geo.cli as cli
+from geo import load_events
+from geo.gazetteer import Gazetteer, load_index
+from tests.conftest import ROOT
+
+SOURCE = """\
+# Top comment: keep me
+title: Test
+events:
+  # the Kharkiv event
+  - id: a
+    title: Shelling
+    event_type: shelling
+    date: 2022-02-28
+    place:
+      name: Kharkov   # old spelling
+      country: UA
+    sources:
+      - publisher: X
+        date: 2022-02-28
+        quote: "q"
+  - id: b
+    title: Talks
+    event_type: negotiations
+    date: 2022-02-28
+    place: {name: Gomel region, country: BY}
+    sources:
+      - {publisher: X, date: 2022-02-28, quote: "q"}
+  - id: kept
+    title: Own coordinates
+    event_type: statement
+    date: 2022-02-28
+    place:
+      name: Kyiv
+      country: UA
+      latitude: 50.0
+      longitude: 30.0
+      geo_precision: 2
+    sources:
+      - publisher: X
+        date: 2022-02-28
+        quote: "q"
+"""
+
+
+@pytest.fixture(scope="module")
+def gazetteer() -> Gazetteer:
+    return Gazetteer(load_index())
+
+
+@pytest.fixture(autouse=True)
+def offline_locator(monkeypatch, gazetteer):
+    def locator():
+        def locate(name: str, country: str):
+            found = gazetteer.geocode(name, country_codes=[country])
+            return (found if isinstance(found, Location) else None), None
+
+        return locate
+
+    monkeypatch.setattr(cli, "_service_locator", locator)
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(args), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def events_file(tmp_path: Path) -> Path:
+    path = tmp_path / "events.yaml"
+    path.write_text(SOURCE, encoding="utf-8")
+    return path
+
+
+def test_check_reports_ok_and_missing_coordinates(events_file):
+    code, out, _ = run("check", str(events_file))
+    assert code == 0
+    assert "OK, 3 events; 2 without coordinates" in out
+
+
+def test_check_lists_every_problem_with_line_and_field(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SOURCE.replace("event_type: shelling", "event_type: shellin"), encoding="utf-8")
+    code, _, err = run("check", str(bad))
+    assert code == 1
+    assert err.startswith("error: 1 problem in")
+    assert "bad.yaml:7 [events[0] (id a).event_type]" in err
+
+
+def test_geocode_shows_a_diff_and_writes_nothing(events_file):
+    code, out, _ = run("geocode", str(events_file))
+    assert code == 0
+    assert "+      latitude: 49.98177" in out
+    assert "2 places would be filled in; add --write to save." in out
+    assert events_file.read_text(encoding="utf-8") == SOURCE
+
+
+def test_geocode_write_keeps_comments_order_and_adds_provenance(events_file):
+    code, out, _ = run("geocode", str(events_file), "--write")
+    assert code == 0 and "wrote 2 coordinates" in out
+    text = events_file.read_text(encoding="utf-8")
+    assert text.startswith("# Top comment: keep me\ntitle: Test\n")
+    assert "  # the Kharkiv event\n" in text and "name: Kharkov   # old spelling" in text
+    events = {e.id: e for e in load_events(events_file).events}
+    kharkiv = events["a"].place
+    assert kharkiv.point == pytest.approx((49.98177, 36.25475))
+    assert kharkiv.geo_precision == 1
+    assert kharkiv.geocoded is not None
+    assert kharkiv.geocoded.provider == "gazetteer"
+    assert kharkiv.geocoded.matched_name == "Kharkiv"
+    assert kharkiv.geocoded.geonames_id == 706483
+    assert kharkiv.geocoded.query == "Kharkov"
+    assert events["b"].place.geo_precision == 3
+    # Events that carry their own coordinates are never overwritten unless asked.
+    assert events["kept"].place.point == (50.0, 30.0)
+    assert [e.id for e in load_events(events_file).events] == ["a", "b", "kept"]
+
+
+def test_overwrite_re_geocodes_own_coordinates(events_file):
+    run("geocode", str(events_file), "--write", "--overwrite")
+    kept = next(e for e in load_events(events_file).events if e.id == "kept")
+    assert kept.place.point == pytest.approx((50.45466, 30.5238))
+
+
+def test_unresolved_places_are_reported_with_their_line_and_the_rest_still_written(tmp_path):
+    path = tmp_path / "events.yaml"
+    path.write_text(SOURCE.replace("name: Gomel region", "name: Atlantis"), encoding="utf-8")
+    code, _, err = run("geocode", str(path), "--write")
+    assert code == 1
+    assert "not geocoded: b (line 20): no place called 'Atlantis' in BY" in err
+    assert next(e for e in load_events(path).events if e.id == "a").located
+
+
+def test_an_interrupted_write_leaves_the_original_intact(events_file, monkeypatch):
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("power cut")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run("geocode", str(events_file), "--write")
+    assert events_file.read_text(encoding="utf-8") == SOURCE
+    assert [p.name for p in events_file.parent.iterdir()] == ["events.yaml"]
+
+
+def test_a_broken_file_is_refused_before_geocoding(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SOURCE.replace("id: b", "id: a"), encoding="utf-8")
+    code, _, err = run("geocode", str(bad), "--write")
+    assert code == 1 and "already used" in err
+    assert bad.read_text(encoding="utf-8") == SOURCE.replace("id: b", "id: a")
+
+
+def test_progress_bar_on_request(events_file):
+    _, _, err = run("geocode", str(events_file), "--progress")
+    assert "geocoding [" in err and "2/2" in err
+
+
+def test_module_entry_point_runs(events_file):
+    result = subprocess.run(
+        [sys.executable, "-m", "geo", "check", str(events_file)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "OK, 3 events" in result.stdout
