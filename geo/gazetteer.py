@@ -20,7 +20,7 @@ import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,13 @@ REGION_WORDS = (
 )
 _REGION = re.compile(
     r"^(?:the\s+)?(?P<base>.+?)[\s-]+(?:" + "|".join(re.escape(w) for w in REGION_WORDS) + r")\.?$",
+    re.IGNORECASE,
+)
+_PARENTHESES = re.compile(r"\s*\([^)]*\)")
+# "around Mariupol", "north-west of Kyiv": the place, less precisely. Not "Northern X" or
+# "West X": those are names of their own (Northern Ireland, West Bank).
+_NEAR = re.compile(
+    r"^(?:around|near|outside|close to|(?:north|south|east|west)(?:[- ]?(?:east|west))? of)\s+",
     re.IGNORECASE,
 )
 _CODE_LIKE = re.compile(r"^[A-Z0-9]{2,4}$")  # IATA/ICAO-style codes in GeoNames' alternate names
@@ -246,6 +253,7 @@ class Match:
     # Population that makes this reading likely: the town's own for a region found by its
     # town's name (Donetsk, Ukraine vs Donetsk, Rostov oblast), else the entry's.
     weight: int = -1
+    near: bool = False  # the query said "around", "near", "north of" ... the place
 
     @property
     def likelihood(self) -> int:
@@ -253,7 +261,9 @@ class Match:
 
     @property
     def geo_precision(self) -> int:
-        return 1 if self.entry.kind == "city" else 3
+        if self.entry.kind != "city":
+            return 3
+        return 2 if self.near else 1
 
 
 class Gazetteer(Geocoder):  # type: ignore[misc]
@@ -300,6 +310,24 @@ class Gazetteer(Geocoder):  # type: ignore[misc]
         """Every place the query may mean, best first."""
         codes = {country_codes} if isinstance(country_codes, str) else set(country_codes or ())
         codes = {c.upper() for c in codes}
+        found = self._lookup(query, codes, fuzzy)
+        if found:
+            return found
+        # Names written for readers: "Kyiv (not stated in the article)", "around Mariupol",
+        # "United Nations Headquarters, New York". Try the place inside them.
+        simpler = _PARENTHESES.sub("", query).strip()
+        if simpler != query.strip():
+            return self.matches(simpler, country_codes=country_codes, fuzzy=fuzzy)
+        # Derived queries take exact names only: a typo guess on a part of a name misleads.
+        base = _NEAR.sub("", simpler, count=1)
+        if base and base != simpler:
+            return [replace(m, near=True) for m in self._lookup(base, codes, fuzzy=False)]
+        if "," in simpler:
+            last_part = simpler.rsplit(",", 1)[1]
+            return self.matches(last_part, country_codes=country_codes, fuzzy=False)
+        return []
+
+    def _lookup(self, query: str, codes: set[str], fuzzy: bool) -> list[Match]:
         key = fold(query)
         if not key:
             return []

@@ -33,7 +33,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal, cast, get_args
 
 # geopy ships no type information; the ignores keep `mypy --strict` clean either way.
 from geopy.exc import (  # type: ignore[import-untyped, unused-ignore]
@@ -227,7 +227,7 @@ def config_from_env(environ: Mapping[str, str] = os.environ) -> GeocoderConfig:
     )
     cache_path = None if cache_value.lower() in CACHE_OFF_VALUES else Path(cache_value).expanduser()
     return GeocoderConfig(
-        provider=provider,  # type: ignore[arg-type]  # checked against PROVIDERS above
+        provider=cast(Provider, provider),  # checked against PROVIDERS above
         user_agent=user_agent,
         cache_path=cache_path,
     )
@@ -249,13 +249,13 @@ def normalise_country_codes(country_codes: Sequence[str] | str | None) -> tuple[
         country_codes = [country_codes]
     codes: set[str] = set()
     for raw in country_codes:
-        code = str(raw).strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", code):
+        code = str(raw).strip()
+        if not (code.isascii() and re.fullmatch(r"[A-Za-z]{2}", code)):
             raise GeocodingError(
                 f"country code {raw!r} is not an ISO 3166-1 alpha-2 code: write two letters, "
                 "e.g. UA"
             )
-        codes.add(code)
+        codes.add(code.upper())
     return tuple(sorted(codes))
 
 

@@ -175,3 +175,32 @@ def test_untrusted_text_never_goes_through_markdown(tmp_path, monkeypatch):
     assert any("Atlas ![x](http://127.0.0.2/x.png)" in b for b in blocks)
     assert any("&lt;b&gt;t&lt;/b&gt; http://127.0.0.2/y" in b for b in blocks)
     assert not any("<a " in b or "<img" in b for b in blocks)
+
+
+def test_search_matches_any_name_of_the_place():
+    at = run()
+    at.text_input(key="f_text").set_value("Kharkov").run()
+    titles = list(at.dataframe[0].value["Title"])
+    assert titles and all("Kharkiv" in t for t in titles)
+    at.text_input(key="f_text").set_value("Харків").run()
+    assert list(at.dataframe[0].value["Title"]) == titles
+
+
+def test_go_to_place_centres_the_map_on_submit_only():
+    at = run()
+    next(t for t in at.text_input if t.label == "Go to place").input("Gomel region")
+    at.run()
+    assert "52.35" not in map_args(at)["script"]  # typing alone does nothing
+    next(t for t in at.text_input if t.label == "Go to place").input("Gomel region")
+    next(b for b in at.button if b.label == "Go").click().run()
+    script = map_args(at)["script"]
+    assert "52.35" in script and '"zoom": 7' in script
+    assert query_value(at, "z") == "7"
+    assert any("Homyel' region" in c.value for c in at.caption)
+
+
+def test_go_to_an_ambiguous_place_says_so():
+    at = run()
+    next(t for t in at.text_input if t.label == "Go to place").input("Odessa")
+    next(b for b in at.button if b.label == "Go").click().run()
+    assert at.warning and "ambiguous" in at.warning[0].value

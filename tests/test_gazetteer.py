@@ -136,3 +136,25 @@ def test_the_index_is_persisted_and_reloaded(tmp_path, monkeypatch):
     assert built == [1]
     assert len(first.entries) == len(second.entries) > 1000
     assert list(tmp_path.glob("*.tmp")) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "country", "matched", "precision"),
+    [
+        ("Around Mariupol", "UA", "Mariupol", 2),
+        ("North-west of Kyiv (approximate)", "UA", "Kyiv", 2),
+        ("Kyiv (not stated in the article)", "UA", "Kyiv", 1),
+        ("United Nations Headquarters, New York", "US", "New York City", 1),
+    ],
+)
+def test_names_written_for_readers_resolve_to_the_place_inside(
+    gazetteer, query, country, matched, precision
+):
+    found = where(gazetteer, query, country_codes=[country])
+    assert found.raw["matched_name"] == matched
+    assert found.raw["geo_precision"] == precision
+
+
+@pytest.mark.parametrize("query", ["Northern Ireland", "West Bank", "Belarus-Ukraine border"])
+def test_direction_words_that_are_part_of_a_name_are_not_stripped(gazetteer, query):
+    assert gazetteer.geocode(query, fuzzy=False) is None

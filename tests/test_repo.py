@@ -6,6 +6,7 @@ import re
 import subprocess
 import tomllib
 
+from geo.online import ONLINE_SETTINGS
 from geo.settings import SETTINGS
 from geo.vocabulary import EventType
 from tests.conftest import ROOT
@@ -14,10 +15,10 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_setting_is_documented_with_its_default():
-    for setting in SETTINGS:
+    for setting in (*SETTINGS, *ONLINE_SETTINGS):
         row = next((line for line in README.splitlines() if f"`{setting.name}`" in line), None)
         assert row is not None, f"{setting.name} is not in README.md"
-        assert f"`{setting.default}`" in row
+        assert f"`{setting.default}`" in row or (not setting.default and "(none)" in row)
 
 
 def test_every_event_type_is_documented():
