@@ -17,7 +17,8 @@ st.set_page_config(page_title="Event Atlas", page_icon="🗺️", layout="wide")
 try:
     urls = page.static_urls(APP_DIR, geo.settings.static_url())
     default_tiles = geo.settings.default_tiles()
-    dataset = page.load_dataset(geo.settings.events_path(APP_DIR))
+    events_file = geo.settings.events_path(APP_DIR)
+    dataset = page.load_dataset(events_file)
 except geo.EventAtlasError as error:
     st.title("Event Atlas")
     page.show_error(error)
@@ -75,6 +76,7 @@ page.show_title(dataset.title)
 st.markdown(f"**{len(shown)} of {len(events)} events shown**")
 if ignored:
     st.caption("Ignored from the link (not understood): " + ", ".join(ignored))
+page.note_unplaced(shown, events_file)
 
 map_col, detail_col = st.columns([2.6, 1], gap="medium")
 with map_col:

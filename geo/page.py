@@ -289,6 +289,20 @@ def sync_url(event_filter: EventFilter, view: MapView | None) -> None:
         st.query_params.from_dict(wanted)
 
 
+def note_unplaced(shown: Sequence[Event], events_file: Path) -> None:
+    """Say which shown events are missing from the map, and how to place them."""
+    unplaced = [e for e in shown if not e.located]
+    if not unplaced:
+        return
+    count = len(unplaced)
+    st.info(
+        f"{count} of the events shown {'has' if count == 1 else 'have'} no coordinates yet, "
+        "so the map leaves them out (they are in the table). Place them with:"
+    )
+    # st.code shows the command verbatim: no Markdown is parsed in it.
+    st.code(f"python -m geo geocode {events_file} --write", language="bash")
+
+
 def show_title(title: str | None) -> None:
     st.html(title_html(title or "Event Atlas"))
 

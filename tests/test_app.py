@@ -204,3 +204,20 @@ def test_go_to_an_ambiguous_place_says_so():
     next(t for t in at.text_input if t.label == "Go to place").input("Odessa")
     next(b for b in at.button if b.label == "Go").click().run()
     assert at.warning and "ambiguous" in at.warning[0].value
+
+
+def test_events_without_coordinates_are_listed_and_explained(tmp_path, monkeypatch):
+    text = events_yaml("placed", "unplaced")
+    second = text.index("  - id: unplaced")
+    tail = text[second:].replace(
+        "      latitude: 49.9935\n      longitude: 36.2304\n      geo_precision: 1\n", ""
+    )
+    path = tmp_path / "partly.yaml"
+    path.write_text(text[:second] + tail, encoding="utf-8")
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
+    at = run()
+    assert shown_count(at) == (2, 2)
+    assert len(at.dataframe[0].value) == 2
+    assert "1 of the events shown has no coordinates" in at.info[0].value
+    assert at.code[0].value == f"python -m geo geocode {path} --write"
+    assert "unplaced" not in map_args(at)["script"]
