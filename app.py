@@ -115,13 +115,19 @@ st.dataframe(
     width="stretch",
 )
 
-csv_col, geojson_col, _ = st.columns([1, 1, 3])
+csv_col, geojson_col, acled_col, _ = st.columns([1, 1, 1, 2])
 csv_col.download_button("Download CSV", geo.to_csv(shown), file_name="events.csv", mime="text/csv")
 geojson_col.download_button(
     "Download GeoJSON",
     geo.to_geojson_text(shown),
     file_name="events.geojson",
     mime="application/geo+json",
+)
+acled_col.download_button(
+    "Download ACLED CSV",
+    geo.export_acled_csv(shown),
+    file_name="events-acled.csv",
+    mime="text/csv",
 )
 
 page.sync_url(event_filter, jump or state.view)

@@ -5,6 +5,7 @@ from geo.errors import DataFileError, EventAtlasError, Problem, SettingError
 from geo.escape import escape_markdown, escape_text, safe_url
 from geo.export import to_csv, to_geojson, to_geojson_text
 from geo.filters import EventFilter, apply_filter, count_by_type, countries_of, date_bounds
+from geo.importers import ImportResult, export_acled_csv, import_file
 from geo.loader import load_events, parse_events_text
 from geo.mapview import build_map
 from geo.model import Dataset, Event, Figure, Geometry, Place, Source
@@ -23,6 +24,7 @@ __all__ = [
     "EventType",
     "Figure",
     "Geometry",
+    "ImportResult",
     "MapView",
     "Place",
     "Problem",
@@ -37,6 +39,8 @@ __all__ = [
     "escape_markdown",
     "escape_text",
     "events_table",
+    "export_acled_csv",
+    "import_file",
     "load_events",
     "parse_events_text",
     "parse_query",

@@ -11,9 +11,11 @@ from typing import TextIO
 
 from geopy.location import Location
 
-from geo.errors import DataFileError, EventAtlasError
+from geo.errors import DataFileError, EventAtlasError, SettingError
+from geo.export import events_yaml_text
 from geo.gazetteer import Gazetteer
-from geo.loader import load_events
+from geo.importers import export_acled_csv, import_file
+from geo.loader import load_events, parse_events_text
 from geo.writeback import plan_geocoding, write_atomically
 
 PROG = "python -m geo"
@@ -90,6 +92,30 @@ def cmd_geocode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 1 if plan.unresolved else 0
 
 
+def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    source, target = Path(args.file), Path(args.out)
+    if target.exists() and not args.force:
+        raise SettingError(f"{target} exists: choose another --out, or add --force to replace it")
+    result = import_file(source, fmt=args.format, on_error=args.on_error)
+    for problem in result.problems:
+        err.write(f"skipped: {problem}\n")
+    text = events_yaml_text(result.events, f"Imported from {source.name} by {PROG} import")
+    parse_events_text(text, str(target))  # never write what the loader would refuse
+    write_atomically(target, text)
+    out.write(
+        f"imported {len(result.events)} events from {source} into {target}"
+        f"; skipped {result.skipped} rows\n"
+    )
+    return 0
+
+
+def cmd_export_acled(args: argparse.Namespace, out: TextIO) -> int:
+    dataset = load_events(args.file)
+    write_atomically(Path(args.out), export_acled_csv(dataset.events))
+    out.write(f"wrote {len(dataset.events)} events in ACLED format to {args.out}\n")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog=PROG, description="Event Atlas data tools.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -104,6 +130,22 @@ def parser() -> argparse.ArgumentParser:
         "--overwrite", action="store_true", help="also re-geocode places that have coordinates"
     )
     geocode.add_argument("--progress", action="store_true", help="show progress even off a TTY")
+    importer = commands.add_parser(
+        "import", help="read GeoJSON, CSV or ACLED CSV into an events YAML file"
+    )
+    importer.add_argument("file")
+    importer.add_argument("--out", required=True, help="events YAML file to write")
+    importer.add_argument("--format", choices=["auto", "geojson", "csv", "acled"], default="auto")
+    importer.add_argument(
+        "--on-error",
+        choices=["skip", "refuse"],
+        default="skip",
+        help="skip bad rows (each one reported) or refuse the whole file",
+    )
+    importer.add_argument("--force", action="store_true", help="replace --out if it exists")
+    exporter = commands.add_parser("export-acled", help="write an events file as ACLED CSV")
+    exporter.add_argument("file")
+    exporter.add_argument("--out", required=True)
     return top
 
 
@@ -116,6 +158,10 @@ def main(
     try:
         if args.command == "check":
             return cmd_check(args, out)
+        if args.command == "import":
+            return cmd_import(args, out, err)
+        if args.command == "export-acled":
+            return cmd_export_acled(args, out)
         return cmd_geocode(args, out, err)
     except DataFileError as exc:
         err.write(f"error: {exc.summary}\n")

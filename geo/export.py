@@ -8,6 +8,8 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import yaml
+
 from geo.model import Event, Figure
 from geo.vocabulary import style_of
 
@@ -103,6 +105,19 @@ def to_csv(events: Iterable[Event]) -> str:
     for event in events:
         writer.writerow(csv_row(event))
     return buffer.getvalue()
+
+
+def events_yaml_text(events: Iterable[Event], heading: str, title: str | None = None) -> str:
+    """An events file for small data, in the same form people write by hand."""
+    body = {
+        "title": title or heading,
+        "events": [
+            e.model_dump(mode="json", exclude_none=True, exclude_defaults=True) for e in events
+        ],
+    }
+    # Dumped as YAML 1.1 by PyYAML, which quotes every string a reader could retype.
+    dumped = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=100)
+    return f"# {heading}\n{dumped}"
 
 
 def to_feature(event: Event) -> dict[str, Any]:

@@ -47,7 +47,7 @@ from pydantic import ValidationError
 
 from geo.errors import DataFileError, Problem
 from geo.export import CSV_COLUMNS
-from geo.model import EXTRA_COUNTRY_CODES, Event, Figure, Geometry, Source
+from geo.model import EXTRA_COUNTRY_CODES, Event, Geometry
 from geo.vocabulary import VOCABULARY, EventType
 
 MAX_BYTES = 200 * 1024 * 1024
@@ -138,6 +138,7 @@ class ImportResult:
 class _Outcome:
     event: Event | None
     problems: list[Problem]
+    line: int | None = None
 
 
 class _Row:
@@ -316,7 +317,10 @@ def _event_type(row: _Row, column: str, text: str) -> EventType | None:
     if mapped is not None:
         return mapped
     for event_type, style in VOCABULARY.items():
-        if style.acled_sub_event_type and text.strip().lower() == style.acled_sub_event_type.lower():
+        if (
+            style.acled_sub_event_type
+            and text.strip().lower() == style.acled_sub_event_type.lower()
+        ):
             return event_type
     row.fail(
         column,
@@ -393,10 +397,6 @@ def _validate(row: _Row, data: dict[str, Any], columns: dict[str, str]) -> Event
     return None
 
 
-def _source(row: _Row, publisher: str, date: dt.date, quote: str, url: str | None) -> Source:
-    return Source(publisher=publisher, date=date, quote=quote, url=url)
-
-
 # --------------------------------------------------------------------------- reading the file
 
 
@@ -454,7 +454,9 @@ def _field_limit(limit: int) -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def _csv_rows(text: str, file: str, max_bytes: int) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _csv_rows(
+    text: str, file: str, max_bytes: int
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (spreadsheet row number, cells) of every non-blank row."""
     # The file is at most max_bytes, so no field can be longer; long cells are refused per row.
     with _field_limit(max(max_bytes, 131_072)):
@@ -484,7 +486,7 @@ def _detect(path: Path, text: str) -> ImportFormat:
     if suffix == ".csv" or suffix == ".txt":
         first = text.splitlines()[0] if text else ""
         header = {h.strip().strip('"').lower() for h in first.split(",")}
-        return "acled" if ACLED_SIGNATURE <= header else "csv"
+        return "acled" if header >= ACLED_SIGNATURE else "csv"
     if text.lstrip().startswith("{"):
         return "geojson"
     return "csv"
@@ -532,12 +534,13 @@ def _reject_duplicate_ids(outcomes: list[_Outcome], file: str) -> list[_Outcome]
                     [
                         Problem(
                             file,
-                            None,
+                            outcome.line,
                             "id",
                             f"id '{event.id}' is used by an earlier row: every event needs "
                             "its own id",
                         )
                     ],
+                    outcome.line,
                 )
             )
             continue
@@ -582,9 +585,9 @@ def _row_dict(
 # --------------------------------------------------------------------------- our CSV
 
 
-def _figures(row: _Row, claims_col: str, best_col: str) -> list[Figure]:
+def _figures(row: _Row, claims_col: str, best_col: str) -> list[dict[str, Any]]:
     claims = row.text(claims_col)
-    figures: list[Figure] = []
+    figures: list[dict[str, Any]] = []
     if claims:
         for part in claims.split("; "):
             match = _CLAIM.match(part.strip())
@@ -596,11 +599,11 @@ def _figures(row: _Row, claims_col: str, best_col: str) -> list[Figure]:
                 )
                 continue
             figures.append(
-                Figure(
-                    value=int(match["value"]),
-                    qualifier=match["qualifier"] or "exact",  # type: ignore[arg-type]
-                    claimed_by=match["claimed_by"],
-                )
+                {
+                    "value": int(match["value"]),
+                    "qualifier": match["qualifier"] or "exact",
+                    "claimed_by": match["claimed_by"],
+                }
             )
         return figures
     best = row.text(best_col)
@@ -608,7 +611,7 @@ def _figures(row: _Row, claims_col: str, best_col: str) -> list[Figure]:
         if not best.isdigit():
             row.fail(best_col, f"'{_short(best)}' is not a whole number of people")
         else:
-            figures.append(Figure(value=int(best), claimed_by="unknown (CSV import)"))
+            figures.append({"value": int(best), "claimed_by": "unknown (CSV import)"})
     return figures
 
 
@@ -632,7 +635,9 @@ def _csv_sources(row: _Row, date: dt.date | None, file: str) -> list[dict[str, A
     out: list[dict[str, Any]] = []
     for entry, quote in zip(entries, quotes, strict=True):
         words = entry.split(" ")
-        url = words.pop() if words and words[-1].lower().startswith(("http://", "https://")) else None
+        url = (
+            words.pop() if words and words[-1].lower().startswith(("http://", "https://")) else None
+        )
         source_date = date
         if words and _ISO_DATE.match(words[-1]):
             source_date = parse_date(words.pop())
@@ -662,7 +667,7 @@ def _import_csv(text: str, file: str, max_bytes: int, max_field_chars: int) -> l
         if row.problems:
             outcomes.append(_Outcome(None, row.problems))
             continue
-        outcomes.append(_Outcome(_csv_event(row, file), row.problems))
+        outcomes.append(_Outcome(_csv_event(row, file), row.problems, number))
     return outcomes
 
 
@@ -732,23 +737,19 @@ def _import_acled(text: str, file: str, max_bytes: int, max_field_chars: int) ->
         if row.problems:
             outcomes.append(_Outcome(None, row.problems))
             continue
-        outcomes.append(_Outcome(_acled_event(row), row.problems))
+        outcomes.append(_Outcome(_acled_event(row), row.problems, number))
     return outcomes
 
 
 def _acled_event(row: _Row) -> Event | None:
     main, sub = row.text("event_type"), row.text("sub_event_type")
-    event_type: EventType | None = None
     ours = row.text("event_atlas_type")
-    if ours in {t.value for t in EventType}:
-        event_type = EventType(ours)
-    else:
-        event_type = _acled_type(main, sub)
+    known = {t.value for t in EventType}
+    event_type = EventType(ours) if ours in known else _acled_type(main, sub)
     if event_type is None:
         row.fail(
             "event_type",
-            f"'{_short(main)}' is not an ACLED event type: use one of "
-            f"{', '.join(ACLED_FALLBACK)}",
+            f"'{_short(main)}' is not an ACLED event type: use one of {', '.join(ACLED_FALLBACK)}",
         )
     date = _date(row, "event_date", row.text("event_date"))
     point = _coordinates(row, row.text("latitude"), row.text("longitude"))
@@ -953,17 +954,13 @@ def representative_point(geometry: Geometry) -> tuple[float, float]:
 
 
 def _is_own(properties: dict[str, Any]) -> bool:
-    return isinstance(properties.get("place"), dict) and isinstance(
-        properties.get("sources"), list
-    )
+    return isinstance(properties.get("place"), dict) and isinstance(properties.get("sources"), list)
 
 
-def _own_feature(
-    row: _Row, properties: dict[str, Any], geometry: Geometry | None
-) -> Event | None:
+def _own_feature(row: _Row, properties: dict[str, Any], geometry: Geometry | None) -> Event | None:
     place = properties.get("place") or {}
     if geometry is not None and geometry.type == "Point":
-        lon, lat = geometry.coordinates[:2]  # type: ignore[misc]
+        lon, lat = geometry.coordinates[:2]
         if (lat, lon) == (place.get("latitude"), place.get("longitude")):
             geometry = None  # the export's stand-in for "no geometry"
     data = {**properties, "geometry": geometry}

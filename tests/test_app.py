@@ -59,7 +59,11 @@ def test_page_shows_every_shipped_event_by_default():
     assert shown_count(at) == (total, total)
     assert len(at.dataframe) == 1
     assert len(at.dataframe[0].value) == total
-    assert [b.label for b in at.get("download_button")] == ["Download CSV", "Download GeoJSON"]
+    assert [b.label for b in at.get("download_button")] == [
+        "Download CSV",
+        "Download GeoJSON",
+        "Download ACLED CSV",
+    ]
 
 
 def test_map_is_wired_with_local_assets_a_stable_key_and_minimal_returns():

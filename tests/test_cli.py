@@ -179,3 +179,42 @@ def test_module_entry_point_runs(events_file):
     )
     assert result.returncode == 0, result.stderr
     assert "OK, 3 events" in result.stdout
+
+
+FIXTURES = ROOT / "tests" / "fixtures" / "import"
+
+
+def test_import_acled_writes_a_valid_events_file(tmp_path):
+    target = tmp_path / "imported.yaml"
+    code, out, err = run("import", str(FIXTURES / "acled_sample.csv"), "--out", str(target))
+    assert code == 0, err
+    assert "imported 6 events" in out and "skipped 0 rows" in out
+    assert len(load_events(target).events) == 6
+    code, _, err = run("import", str(FIXTURES / "acled_sample.csv"), "--out", str(target))
+    assert code == 1 and "--force" in err
+
+
+def test_import_reports_every_skipped_row_or_refuses_the_file(tmp_path):
+    target = tmp_path / "imported.yaml"
+    code, out, err = run("import", str(FIXTURES / "bad_rows.csv"), "--out", str(target))
+    assert code == 0
+    skipped = [line for line in err.splitlines() if line.startswith("skipped: bad_rows.csv:")]
+    assert len(skipped) >= 3 and f"skipped {len(skipped)} rows" in out
+    refused = tmp_path / "refused.yaml"
+    code, _, err = run(
+        "import", str(FIXTURES / "bad_rows.csv"), "--out", str(refused), "--on-error", "refuse"
+    )
+    assert code == 1 and err.startswith("error:")
+    assert not refused.exists()
+
+
+def test_export_acled_round_trips_through_import(tmp_path):
+    acled = tmp_path / "events.csv"
+    code, out, _ = run("export-acled", str(ROOT / "data" / "events.yaml"), "--out", str(acled))
+    assert code == 0 and "wrote 23 events" in out
+    back = tmp_path / "back.yaml"
+    assert run("import", str(acled), "--out", str(back))[0] == 0
+    original = {e.id: e for e in load_events(ROOT / "data" / "events.yaml").events}
+    for event in load_events(back).events:
+        assert event.event_type == original[event.id].event_type
+        assert event.place.point == original[event.id].place.point
