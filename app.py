@@ -18,7 +18,7 @@ try:
     urls = page.static_urls(APP_DIR, geo.settings.static_url())
     default_tiles = geo.settings.default_tiles()
     events_file = geo.settings.events_path(APP_DIR)
-    dataset = page.load_dataset(events_file)
+    dataset = page.uploaded_dataset() or page.load_dataset(events_file)
 except geo.EventAtlasError as error:
     st.title("Event Atlas")
     page.show_error(error)

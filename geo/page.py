@@ -6,6 +6,7 @@ app.py stays a thin list of widgets; everything that decides something lives her
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -17,10 +18,11 @@ import streamlit as st
 from geopy.location import Location
 
 from geo.assets import StaticURLs, install_assets, tiles_installed
-from geo.errors import AmbiguousPlaceError, DataFileError, EventAtlasError
+from geo.errors import AmbiguousPlaceError, DataFileError, EventAtlasError, Problem
 from geo.escape import escape_markdown
 from geo.filters import EventFilter, apply_filter, count_by_type, countries_of, date_bounds
 from geo.gazetteer import Gazetteer
+from geo.importers import import_file
 from geo.loader import load_events
 from geo.model import Dataset, Event, country_name
 from geo.popup import event_id_from_popup_text, panel_html, title_html
@@ -97,6 +99,66 @@ def show_error(error: EventAtlasError) -> None:
         st.dataframe(problems, hide_index=True, width="stretch")
     else:
         st.error(escape_markdown(str(error)))
+
+
+UPLOAD_TYPES = ["geojson", "json", "csv", "yaml", "yml"]
+
+
+def import_upload(name: str, data: bytes, on_error: str) -> tuple[Dataset, list[Problem]]:
+    """An uploaded file as a dataset, with the rows it skipped; DataFileError if unusable."""
+    suffix = Path(name).suffix.lower()
+    if suffix.lstrip(".") not in UPLOAD_TYPES:
+        raise DataFileError(
+            [
+                Problem(
+                    name,
+                    None,
+                    "",
+                    f"'{suffix}' files cannot be imported: use " + ", ".join(UPLOAD_TYPES),
+                )
+            ]
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        # Keep the user's file name (its last part only) so that problems name it.
+        path = Path(folder) / Path(name).name
+        path.write_bytes(data)
+        if suffix in (".yaml", ".yml"):
+            return load_events(path), []
+        result = import_file(path, on_error="refuse" if on_error == "refuse" else "skip")
+    return Dataset(title=f"Imported: {Path(name).name}", events=result.events), result.problems
+
+
+@st.cache_data(show_spinner="Importing…", max_entries=4)
+def _import_upload_cached(name: str, data: bytes, on_error: str) -> tuple[Dataset, list[Problem]]:
+    return import_upload(name, data, on_error)
+
+
+def uploaded_dataset() -> Dataset | None:
+    """The sidebar's import box: a file shown for this browser session instead of the default."""
+    with st.sidebar.expander("Import a file"):
+        upload = st.file_uploader(
+            "GeoJSON, CSV, ACLED CSV or events YAML", type=UPLOAD_TYPES, key="upload"
+        )
+        on_error = st.radio(
+            "Bad rows",
+            ["skip", "refuse"],
+            horizontal=True,
+            key="upload_on_error",
+            help="skip: import the good rows and list the bad ones; refuse: import nothing",
+        )
+    if upload is None:
+        return None
+    dataset, problems = _import_upload_cached(upload.name, upload.getvalue(), on_error)
+    if problems:
+        st.warning(f"{len(problems)} rows were skipped:")
+        st.dataframe(
+            pd.DataFrame(
+                [(p.line, p.field, p.message) for p in problems],
+                columns=["Row", "Column", "Problem"],
+            ),
+            hide_index=True,
+        )
+    return dataset
 
 
 def url_state() -> tuple[ViewState, list[str]]:

@@ -225,3 +225,27 @@ def test_events_without_coordinates_are_listed_and_explained(tmp_path, monkeypat
     assert "1 of the events shown has no coordinates" in at.info[0].value
     assert at.code[0].value == f"python -m geo geocode {path} --write"
     assert "unplaced" not in map_args(at)["script"]
+
+
+def test_uploaded_files_import_with_their_skipped_rows_listed():
+    from geo.errors import DataFileError
+    from geo.page import import_upload
+
+    fixtures = ROOT / "tests" / "fixtures" / "import"
+    good = (fixtures / "acled_sample.csv").read_bytes()
+    dataset, problems = import_upload("acled_sample.csv", good, "skip")
+    assert len(dataset.events) == 6 and problems == []
+    bad = (fixtures / "bad_rows.csv").read_bytes()
+    dataset, problems = import_upload("../../bad_rows.csv", bad, "skip")
+    assert problems and all(p.file == "bad_rows.csv" for p in problems)
+    with pytest.raises(DataFileError):
+        import_upload("bad_rows.csv", bad, "refuse")
+    with pytest.raises(DataFileError, match="cannot be imported"):
+        import_upload("evil.exe", b"MZ", "skip")
+    yaml_dataset, _ = import_upload("e.yaml", events_yaml("a").encode(), "skip")
+    assert [e.id for e in yaml_dataset.events] == ["a"]
+
+
+def test_page_shows_an_import_box():
+    at = run()
+    assert any(r.label == "Bad rows" for r in at.radio)

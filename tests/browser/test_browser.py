@@ -617,3 +617,13 @@ def test_shipped_data_screenshot(browser: Any, start_app: Any) -> None:
     event = event_by_id(events, "mariupol-sunday-night-fighting")
     query = f"event={event['id']}&lat=49.6&lon=33.0&z=6"
     _screenshot(browser, start_app(shipped), query, event, "shipped.png")
+
+
+def test_uploading_an_acled_file_shows_its_events(page: Page, atlas: StreamlitServer) -> None:
+    open_app(page, atlas)
+    sample = FIXTURES / "import" / "acled_sample.csv"
+    page.get_by_text("Import a file").click()
+    page.locator('input[type="file"]').set_input_files(str(sample))
+    expect(count_text(page, 6, 6)).to_be_visible()
+    expect(markers(page)).to_have_count(6)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Imported: acled_sample.csv")
