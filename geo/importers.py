@@ -47,6 +47,7 @@ from pydantic import ValidationError
 
 from geo.errors import DataFileError, Problem
 from geo.export import CSV_COLUMNS
+from geo.loader import read_utf8_text
 from geo.model import EXTRA_COUNTRY_CODES, Event, Geometry
 from geo.vocabulary import VOCABULARY, EventType
 
@@ -401,46 +402,10 @@ def _validate(row: _Row, data: dict[str, Any], columns: dict[str, str]) -> Event
 
 
 def _read_text(path: Path, max_bytes: int) -> str:
-    file = str(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError as exc:
-        raise DataFileError([Problem(file, None, "", "file not found: check the path")]) from exc
-    except OSError as exc:
-        raise DataFileError([Problem(file, None, "", f"cannot read the file: {exc}")]) from exc
-    if size > max_bytes:
-        raise DataFileError(
-            [
-                Problem(
-                    file,
-                    None,
-                    "",
-                    f"the file is {size:,} bytes, over the {max_bytes:,}-byte import limit: "
-                    "split it into smaller files",
-                )
-            ]
-        )
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataFileError(
-            [
-                Problem(
-                    file,
-                    line,
-                    "",
-                    f"not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x}; the file is "
-                    "probably Windows-1252/Latin-1): re-save it as UTF-8 "
-                    "(in Excel: Save As → CSV UTF-8)",
-                )
-            ]
-        ) from exc
+    text = read_utf8_text(path, max_bytes, "import limit: split it into smaller files")
     if not text.strip():
-        raise DataFileError(
-            [Problem(file, 1, "", "the file is empty: export the data again, with a header row")]
-        )
+        reason = "the file is empty: export the data again, with a header row"
+        raise DataFileError([Problem(str(path), 1, "", reason)])
     return text
 
 
@@ -653,9 +618,14 @@ def _split_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
 
 
-def _import_csv(text: str, file: str, max_bytes: int, max_field_chars: int) -> list[_Outcome]:
-    header, rows = _csv_rows(text, file, max_bytes)
-    _missing_columns(file, header, CSV_REQUIRED, CSV_COLUMNS)
+def _outcomes(
+    file: str,
+    header: list[str],
+    rows: Iterable[tuple[int, list[str]]],
+    max_field_chars: int,
+    build: Callable[[_Row], Event | None],
+) -> list[_Outcome]:
+    """Each data row checked for shape and size, then built into an event by `build`."""
     outcomes = []
     for number, cells in rows:
         cells_by_name, shape = _row_dict(file, header, number, cells)
@@ -667,8 +637,14 @@ def _import_csv(text: str, file: str, max_bytes: int, max_field_chars: int) -> l
         if row.problems:
             outcomes.append(_Outcome(None, row.problems))
             continue
-        outcomes.append(_Outcome(_csv_event(row, file), row.problems, number))
+        outcomes.append(_Outcome(build(row), row.problems, number))
     return outcomes
+
+
+def _import_csv(text: str, file: str, max_bytes: int, max_field_chars: int) -> list[_Outcome]:
+    header, rows = _csv_rows(text, file, max_bytes)
+    _missing_columns(file, header, CSV_REQUIRED, CSV_COLUMNS)
+    return _outcomes(file, header, rows, max_field_chars, lambda row: _csv_event(row, file))
 
 
 def _csv_event(row: _Row, file: str) -> Event | None:
@@ -726,19 +702,7 @@ def _import_acled(text: str, file: str, max_bytes: int, max_field_chars: int) ->
     if "iso" not in header and "country" not in header:
         required.append("iso or country")
     _missing_columns(file, header, required, ACLED_COLUMNS[:-1])
-    outcomes = []
-    for number, cells in rows:
-        cells_by_name, shape = _row_dict(file, header, number, cells)
-        if shape is not None:
-            outcomes.append(_Outcome(None, [shape]))
-            continue
-        row = _Row(file, number, cells_by_name)
-        _check_sizes(row, max_field_chars)
-        if row.problems:
-            outcomes.append(_Outcome(None, row.problems))
-            continue
-        outcomes.append(_Outcome(_acled_event(row), row.problems, number))
-    return outcomes
+    return _outcomes(file, header, rows, max_field_chars, _acled_event)
 
 
 def _acled_event(row: _Row) -> Event | None:

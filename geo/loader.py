@@ -324,36 +324,40 @@ def parse_events_text(text: str, file: str = "<text>") -> Dataset:
     return dataset
 
 
-def load_events(path: str | Path, max_bytes: int = MAX_BYTES) -> Dataset:
-    """Load and validate an events YAML file; raise DataFileError naming every problem."""
+def read_utf8_text(path: Path, max_bytes: int, too_big: str, missing_hint: str = "") -> str:
+    """A data file's text, refused with a located problem when absent, too big or not UTF-8.
+
+    `too_big` names the limit and its remedy, e.g. "limit for YAML: split it".
+    """
     file = str(path)
-    source = Path(path)
     try:
-        size = source.stat().st_size
+        size = path.stat().st_size
     except FileNotFoundError as exc:
-        raise DataFileError(
-            [Problem(file, None, "", "file not found: check the path (or EVENT_ATLAS_EVENTS)")]
-        ) from exc
+        reason = f"file not found: check the path{missing_hint}"
+        raise DataFileError([Problem(file, None, "", reason)]) from exc
     except OSError as exc:
         raise DataFileError([Problem(file, None, "", f"cannot read the file: {exc}")]) from exc
     if size > max_bytes:
-        raise DataFileError(
-            [
-                Problem(
-                    file,
-                    None,
-                    "",
-                    f"the file is {size:,} bytes, over the {max_bytes:,}-byte limit for YAML: "
-                    "split it, or import it into the columnar store",
-                )
-            ]
-        )
-    raw = source.read_bytes()
+        reason = f"the file is {size:,} bytes, over the {max_bytes:,}-byte {too_big}"
+        raise DataFileError([Problem(file, None, "", reason)])
+    raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DataFileError(
-            [Problem(file, line, "", f"not UTF-8 text (byte {exc.start}): save the file as UTF-8")]
-        ) from exc
-    return parse_events_text(text, file)
+        reason = (
+            f"not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x}; the file is probably "
+            "Windows-1252/Latin-1): re-save it as UTF-8 (in Excel: Save As → CSV UTF-8)"
+        )
+        raise DataFileError([Problem(file, line, "", reason)]) from exc
+
+
+def load_events(path: str | Path, max_bytes: int = MAX_BYTES) -> Dataset:
+    """Load and validate an events YAML file; raise DataFileError naming every problem."""
+    text = read_utf8_text(
+        Path(path),
+        max_bytes,
+        "limit for YAML: split it, or import it into the columnar store",
+        " (or EVENT_ATLAS_EVENTS)",
+    )
+    return parse_events_text(text, str(path))
