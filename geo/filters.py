@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from geo.model import Event
+from geo.text import fold
 from geo.vocabulary import EventType
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents, so 'Zelenskiy' matches 'zelenskiy' and 'Київ' 'київ'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ import re
 import statistics
 import tempfile
 import time
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -31,6 +30,7 @@ from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
 from geo.errors import AmbiguousPlaceError
+from geo.text import fold
 
 INDEX_VERSION = 1
 # A second place of the same name in another country is a real alternative when it has at
@@ -70,14 +70,6 @@ _NEAR = re.compile(
     re.IGNORECASE,
 )
 _CODE_LIKE = re.compile(r"^[A-Z0-9]{2,4}$")  # IATA/ICAO-style codes in GeoNames' alternate names
-
-
-def fold(text: str) -> str:
-    """The lookup key: no case, accents, apostrophes or hyphens; single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    stripped = re.sub(r"['’ʼ`´ʹ]", "", stripped)
-    return " ".join(re.sub(r"[-‐‑–—_.,]", " ", stripped).split())
 
 
 @dataclass(frozen=True)

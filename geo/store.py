@@ -18,8 +18,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from geo.filters import EventFilter, fold, searchable_text
+from geo.filters import EventFilter, searchable_text
 from geo.model import Event
+from geo.text import fold
 from geo.vocabulary import EventType
 
 # Grid cells per 256-pixel tile width at a zoom: 4 gives cells of about 64 pixels.

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 
 from geo import EventFilter, EventType, apply_filter, count_by_type, load_events
-from geo.filters import date_bounds, fold
+from geo.filters import date_bounds
+from geo.text import fold
 from tests.conftest import SHIPPED_EVENTS
 
 
