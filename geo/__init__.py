@@ -1,6 +1,7 @@
 """Event Atlas: news events on an offline, filterable, shareable map."""
 
 from geo import settings
+from geo.catalog import Catalog, ListCatalog, type_counts_without_type_filter
 from geo.errors import DataFileError, EventAtlasError, Problem, SettingError
 from geo.escape import escape_markdown, escape_text, safe_url
 from geo.export import to_csv, to_geojson, to_geojson_text
@@ -9,6 +10,7 @@ from geo.importers import ImportResult, export_acled_csv, import_file
 from geo.loader import load_events, parse_events_text
 from geo.mapview import build_map
 from geo.model import Dataset, Event, Figure, Geometry, Place, Source
+from geo.store import EventStore
 from geo.table import events_table
 from geo.urlstate import MapView, ViewState, parse_query, to_query
 from geo.vocabulary import GEO_PRECISION_LABELS, VOCABULARY, EventType
@@ -16,15 +18,18 @@ from geo.vocabulary import GEO_PRECISION_LABELS, VOCABULARY, EventType
 __all__ = [
     "GEO_PRECISION_LABELS",
     "VOCABULARY",
+    "Catalog",
     "DataFileError",
     "Dataset",
     "Event",
     "EventAtlasError",
     "EventFilter",
+    "EventStore",
     "EventType",
     "Figure",
     "Geometry",
     "ImportResult",
+    "ListCatalog",
     "MapView",
     "Place",
     "Problem",
@@ -50,4 +55,5 @@ __all__ = [
     "to_geojson",
     "to_geojson_text",
     "to_query",
+    "type_counts_without_type_filter",
 ]

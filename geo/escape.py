@@ -12,6 +12,7 @@ browser turns the entities back into the characters the user wrote when it rende
 from __future__ import annotations
 
 import html
+import json
 import re
 
 from geo.model import URL_PATTERN
@@ -62,3 +63,17 @@ def escape_markdown(value: object) -> str:
     for pattern, replacement in _AUTOLINK_BREAKERS:
         text = pattern.sub(replacement, text)
     return text
+
+
+# In JSON inside a <script>, "</script>" or "<!--" would end or change the script, and two
+# line separators end a JavaScript line: all become \u escapes, which JSON reads back as-is.
+_SCRIPT_JSON_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def script_json(value: object) -> str:
+    """A JSON value that can be pasted into a <script> as a JavaScript expression."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(
+        _SCRIPT_JSON_ESCAPES
+    )

@@ -24,16 +24,16 @@ def marker_html(event_type: EventType, extra_class: str = "", data_id: str = "")
     )
 
 
-def legend_html(counts: Mapping[EventType, int], total: int) -> str:
+def legend_html(counts: Mapping[EventType, int], total: int, what: str = "shown") -> str:
     rows = "".join(
         f'<div class="ea-legend-row">{marker_html(t, "ea-legend-swatch")}'
-        f"<span>{escape_text(style_of(t).label)}</span><b>{n}</b></div>"
+        f"<span>{escape_text(style_of(t).label)}</span><b>{n:,}</b></div>"
         for t, n in counts.items()
     )
     # <details> lets a reader fold the legend away when it hides markers.
     return (
         '<details open><summary class="ea-legend-title">'
-        f"{total} event{'s' if total != 1 else ''} shown</summary>"
+        f"{total:,} event{'s' if total != 1 else ''} {escape_text(what)}</summary>"
         f"{rows}"
         '<div class="ea-legend-row ea-legend-note"><span class="ea-uncertainty-swatch"></span>'
         "<span>Dashed circle: approximate location</span></div></details>"
@@ -70,8 +70,8 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, counts: Mapping[EventType, int], total: int) -> None:
+    def __init__(self, counts: Mapping[EventType, int], total: int, what: str = "shown") -> None:
         super().__init__()
         self._name = "Legend"
-        self.html = legend_html(counts, total)
+        self.html = legend_html(counts, total, what)
         self.open_min_width = LEGEND_OPEN_MIN_WIDTH_PX

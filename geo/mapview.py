@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import folium
 from branca.element import Element, Figure, MacroElement
@@ -16,7 +16,7 @@ from geo.legend import Legend, marker_html
 from geo.model import Event
 from geo.popup import popup_html, tooltip_text
 from geo.urlstate import P_LAT, P_LON, P_ZOOM, MapView
-from geo.vocabulary import UNCERTAINTY_RADIUS_M, style_of
+from geo.vocabulary import UNCERTAINTY_RADIUS_M, EventType, style_of
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = (
@@ -59,6 +59,14 @@ MAP_CSS = """
 .ea-cite{font-size:11px;color:#495057}
 .ea-tags{margin-top:6px;font-size:11px;color:#495057}
 .ea-id{margin-top:4px;font-size:10px;color:#868e96}
+.ea-popup-stub{color:#495057}
+.ea-cell{border-radius:50%;display:flex;align-items:center;justify-content:center;
+  border:2px solid #fff;box-shadow:0 1px 5px rgba(0,0,0,.6);box-sizing:border-box;
+  cursor:pointer}
+.ea-cell span{background:#fff;border-radius:50%;width:64%;height:64%;display:flex;
+  align-items:center;justify-content:center;font:bold 11px/1 "DejaVu Sans",sans-serif;
+  color:#212529}
+.ea-cell-icon,.ea-divicon{background:none;border:none}
 </style>
 """
 
@@ -256,6 +264,24 @@ def _add_event(
     )
     marker.add_to(m)
     return marker
+
+
+def build_base_map(
+    view: MapView,
+    urls: StaticURLs,
+    tiles: str,
+    legend_counts: Mapping[EventType, int],
+    legend_what: str,
+) -> folium.Map:
+    """A map with basemap, legend and URL sync but no events: a large map adds them as a layer.
+
+    Nothing in it depends on the filters or the viewport, so its script stays the same while
+    the user filters and pans, and streamlit-folium swaps only the event layer.
+    """
+    m = _base_map(view, urls, tiles)
+    Legend(legend_counts, sum(legend_counts.values()), legend_what).add_to(m)
+    _ViewToURL().add_to(m)
+    return m
 
 
 def initial_view(selected: Point | None) -> MapView:

@@ -6,9 +6,9 @@ app.py stays a thin list of widgets; everything that decides something lives her
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import tempfile
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,16 +16,30 @@ from urllib.parse import urlsplit
 import pandas as pd
 import streamlit as st
 from geopy.location import Location
+from streamlit_folium import st_folium
 
 from geo.assets import StaticURLs, install_assets, tiles_installed
+from geo.catalog import Catalog, catalog_of, type_options
+from geo.clusters import (
+    LayerContent,
+    Viewport,
+    build_layer,
+    layer_content,
+    view_fitting,
+    viewport_from_map_value,
+    viewport_of_view,
+)
 from geo.errors import AmbiguousPlaceError, DataFileError, EventAtlasError, Problem
 from geo.escape import escape_markdown
-from geo.filters import EventFilter, apply_filter, count_by_type, countries_of, date_bounds
+from geo.export import to_csv, to_geojson_text
+from geo.filters import EventFilter
 from geo.gazetteer import Gazetteer
-from geo.importers import import_file
+from geo.importers import export_acled_csv, import_file
 from geo.loader import load_events
+from geo.mapview import SELECTED_ZOOM, build_base_map
 from geo.model import Dataset, Event, country_name
-from geo.popup import event_id_from_popup_text, panel_html, title_html
+from geo.popup import event_id_in_popup_text, panel_html, title_html
+from geo.store import EventStore
 from geo.urlstate import MapView, ViewState, parse_query, to_query
 from geo.vocabulary import EventType, style_of
 
@@ -44,11 +58,15 @@ K_SELECTED, K_LAST_CLICK, K_LAST_ROWS, K_TABLE_IDS, K_URL_APPLIED = (
     "_table_ids",
     "_url_applied",
 )
-K_MAP_CONTENT, K_MAP_VIEW = "_map_content", "_map_view"
+K_MAP_CONTENT, K_MAP_VIEW, K_CENTRED_ON = "_map_content", "_map_view", "_centred_on"
 MAP_KEY = "atlas_map"
 TABLE_KEY = "events_table"
 # Only the clicked popup comes back: panning and zooming never rerun the script.
 MAP_RETURNED_OBJECTS = ["last_object_clicked_popup"]
+# A large map needs the viewport: a pan or zoom reruns the script to aggregate what is in view.
+LARGE_MAP_RETURNED_OBJECTS = ["last_object_clicked_popup", "bounds", "zoom"]
+# A large dataset's table lists the events in view, up to this many.
+TABLE_LIMIT = 1_000
 TILE_LABELS = {"offline": "Offline basemap", "osm": "OpenStreetMap (online)"}
 
 
@@ -86,6 +104,38 @@ def load_dataset(path: Path) -> Dataset:
     except OSError:
         return load_events(path)  # raises DataFileError naming the missing file
     return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@st.cache_resource(show_spinner="Opening the event store…", max_entries=4)
+def _open_parquet(path: str, mtime_ns: int, size: int) -> EventStore:
+    return EventStore.open(Path(path))
+
+
+@st.cache_resource(show_spinner="Preparing a large dataset for the map…", max_entries=4)
+def _store_of_dataset(key: str, _dataset: Dataset) -> EventStore:
+    # `_dataset` is not hashed (too big); `key` names its file version or upload digest.
+    folder = Path(tempfile.mkdtemp(prefix="event-atlas-"))
+    return EventStore.write(_dataset.events, folder / "events.parquet", title=_dataset.title)
+
+
+def _file_key(path: Path) -> tuple[str, int, int]:
+    stat = path.stat()
+    return str(path), stat.st_mtime_ns, stat.st_size
+
+
+def catalog_of_dataset(dataset: Dataset, key: str) -> Catalog:
+    """A small dataset in memory; a large one in the engine, written once per version."""
+    return catalog_of(dataset, lambda d: _store_of_dataset(key, d), search_aliases)
+
+
+def open_events_file(path: Path) -> Catalog:
+    """The configured events file as a catalog: Parquet through the engine, YAML by size."""
+    if path.suffix.lower() == ".parquet":
+        if not path.is_file():
+            return EventStore.open(path)  # raises DataFileError naming the missing file
+        return _open_parquet(*_file_key(path))
+    dataset = load_dataset(path)
+    return catalog_of_dataset(dataset, repr(_file_key(path)))
 
 
 def show_error(error: EventAtlasError) -> None:
@@ -133,7 +183,16 @@ def _import_upload_cached(name: str, data: bytes, on_error: str) -> tuple[Datase
     return import_upload(name, data, on_error)
 
 
-def uploaded_dataset() -> Dataset | None:
+def uploaded_catalog() -> Catalog | None:
+    """The sidebar's import box as a catalog, large uploads in the engine like large files."""
+    found = uploaded_dataset()
+    if found is None:
+        return None
+    dataset, digest = found
+    return catalog_of_dataset(dataset, f"upload:{digest}")
+
+
+def uploaded_dataset() -> tuple[Dataset, str] | None:
     """The sidebar's import box: a file shown for this browser session instead of the default."""
     with st.sidebar.expander("Import a file"):
         upload = st.file_uploader(
@@ -148,7 +207,8 @@ def uploaded_dataset() -> Dataset | None:
         )
     if upload is None:
         return None
-    dataset, problems = _import_upload_cached(upload.name, upload.getvalue(), on_error)
+    data = upload.getvalue()
+    dataset, problems = _import_upload_cached(upload.name, data, on_error)
     if problems:
         st.warning(f"{len(problems)} rows were skipped:")
         st.dataframe(
@@ -158,7 +218,7 @@ def uploaded_dataset() -> Dataset | None:
             ),
             hide_index=True,
         )
-    return dataset
+    return dataset, hashlib.sha256(data).hexdigest() + on_error
 
 
 def url_state() -> tuple[ViewState, list[str]]:
@@ -166,18 +226,17 @@ def url_state() -> tuple[ViewState, list[str]]:
     return parse_query(params)
 
 
-def apply_url_once(state: ViewState, dataset: Dataset, default_tiles: str) -> None:
+def apply_url_once(state: ViewState, catalog: Catalog, default_tiles: str) -> None:
     """Put a link's filters into the widgets, once per browser session."""
     if st.session_state.get(K_URL_APPLIED):
         return
     st.session_state[K_URL_APPLIED] = True
     f = state.event_filter
-    ids = {e.id for e in dataset.events}
     st.session_state[K_TYPES] = sorted(f.types, key=list(EventType).index)
-    st.session_state[K_COUNTRIES] = sorted(f.countries & set(countries_of(dataset.events)))
+    st.session_state[K_COUNTRIES] = sorted(f.countries & set(catalog.countries()))
     st.session_state[K_TEXT] = f.text
     st.session_state[K_PREC] = sorted(f.precisions)
-    bounds = date_bounds(dataset.events)
+    bounds = catalog.date_bounds()
     if bounds is not None:
         low, high = bounds
         start = min(max(f.date_from or low, low), high)
@@ -185,7 +244,8 @@ def apply_url_once(state: ViewState, dataset: Dataset, default_tiles: str) -> No
         st.session_state[K_DATES] = (start, end)
     has_tiles_param = bool(st.query_params.get_all("tiles"))
     st.session_state[K_TILES] = state.tiles if has_tiles_param else default_tiles
-    st.session_state[K_SELECTED] = state.selected if state.selected in ids else None
+    known = state.selected is not None and catalog.event(state.selected) is not None
+    st.session_state[K_SELECTED] = state.selected if known else None
 
 
 def map_view(
@@ -281,25 +341,28 @@ def widget_filter(bounds: tuple[dt.date, dt.date] | None) -> EventFilter:
     )
 
 
-def type_counts_without_type_filter(
-    events: Sequence[Event], f: EventFilter, aliases: Mapping[str, Sequence[str]] | None = None
-) -> dict[EventType, int]:
-    return count_by_type(apply_filter(events, replace(f, types=frozenset()), aliases))
+def event_types(catalog: Catalog) -> list[EventType]:
+    return type_options(catalog)
 
 
-def selected_event(events: Sequence[Event]) -> Event | None:
+def selected_event(catalog: Catalog, event_filter: EventFilter) -> Event | None:
+    """The selected event, if the filters still show it."""
     selected = st.session_state.get(K_SELECTED)
-    return next((e for e in events if e.id == selected), None)
+    if not isinstance(selected, str) or not catalog.contains(event_filter, selected):
+        return None
+    return catalog.event(selected)
 
 
-def handle_map_click(map_value: Mapping[str, Any] | None, events: Sequence[Event]) -> bool:
+def handle_map_click(map_value: Mapping[str, Any] | None, catalog: Catalog) -> bool:
     """Select the event whose popup was opened on the map; True if the selection changed."""
     popup_text = (map_value or {}).get("last_object_clicked_popup")
     if popup_text is None or popup_text == st.session_state.get(K_LAST_CLICK):
         return False
     st.session_state[K_LAST_CLICK] = popup_text
-    event_id = event_id_from_popup_text(popup_text, {e.id for e in events})
+    event_id = event_id_in_popup_text(popup_text)
     if event_id is None or event_id == st.session_state.get(K_SELECTED):
+        return False
+    if catalog.event(event_id) is None:
         return False
     st.session_state[K_SELECTED] = event_id
     return True
@@ -351,12 +414,10 @@ def sync_url(event_filter: EventFilter, view: MapView | None) -> None:
         st.query_params.from_dict(wanted)
 
 
-def note_unplaced(shown: Sequence[Event], events_file: Path) -> None:
-    """Say which shown events are missing from the map, and how to place them."""
-    unplaced = [e for e in shown if not e.located]
-    if not unplaced:
+def note_unplaced(count: int, events_file: Path) -> None:
+    """Say how many shown events are missing from the map, and how to place them."""
+    if not count:
         return
-    count = len(unplaced)
     st.info(
         f"{count} of the events shown {'has' if count == 1 else 'have'} no coordinates yet, "
         "so the map leaves them out (they are in the table). Place them with:"
@@ -380,3 +441,125 @@ def show_event_detail(event: Event) -> None:
 
 def country_label(code: str) -> str:
     return f"{country_name(code)} ({code})"
+
+
+# -- large datasets ---------------------------------------------------------------------------
+def _reported_viewport() -> Viewport | None:
+    value = st.session_state.get(MAP_KEY)
+    return viewport_from_map_value(value if isinstance(value, Mapping) else None)
+
+
+def large_map_anchor(store: EventStore, link_view: MapView | None) -> MapView:
+    """The view the base map is built with; kept while the user pans, so it is never remounted.
+
+    A link's view wins, then the selected event, then the box around most of the events.
+    """
+    anchor_key = ("large", str(store.path), st.session_state.get(K_TILES))
+    anchor: MapView | None = st.session_state.get(K_MAP_VIEW)
+    if st.session_state.get(K_MAP_CONTENT) == anchor_key and anchor is not None:
+        return anchor
+    reported = _reported_viewport() if st.session_state.get(K_MAP_CONTENT) else None
+    selected = store.event(str(st.session_state.get(K_SELECTED) or ""))
+    extent = store.extent(trim=0.02)
+    if reported is not None:
+        anchor = reported.centre
+    elif link_view is not None:
+        anchor = link_view
+    elif selected is not None and selected.place.point is not None:
+        anchor = MapView(*selected.place.point, SELECTED_ZOOM)
+    elif extent is not None:
+        anchor = view_fitting(extent)
+    else:
+        anchor = MapView(49.0, 31.5, 6)
+    st.session_state[K_MAP_VIEW] = anchor
+    st.session_state[K_MAP_CONTENT] = anchor_key
+    return anchor
+
+
+def _move_to_selection(selected: Event | None, viewport: Viewport) -> MapView | None:
+    """Centre on an event chosen off the map (table, link) once, if it is out of view."""
+    if selected is None or selected.place.point is None:
+        return None
+    if st.session_state.get(K_CENTRED_ON) == selected.id:
+        return None
+    st.session_state[K_CENTRED_ON] = selected.id
+    lat, lon = selected.place.point
+    box = viewport.box
+    if box.south <= lat <= box.north and box.west <= lon <= box.east:
+        return None
+    return MapView(lat, lon, max(viewport.zoom, SELECTED_ZOOM))
+
+
+def large_map(
+    store: EventStore,
+    event_filter: EventFilter,
+    urls: StaticURLs,
+    link_view: MapView | None,
+    jump: MapView | None,
+    selected: Event | None,
+) -> tuple[Viewport, LayerContent]:
+    """Draw the aggregated map; returns the viewport it shows and what it drew there."""
+    anchor = large_map_anchor(store, link_view)
+    viewport = _reported_viewport() or viewport_of_view(anchor)
+    move = jump or _move_to_selection(selected, viewport)
+    if move is not None:
+        viewport = viewport_of_view(move)
+    content = layer_content(store, event_filter, viewport, selected)
+    base = build_base_map(
+        anchor,
+        urls,
+        st.session_state.get(K_TILES, "offline"),
+        store.type_counts(EventFilter()),
+        "in the dataset",
+    )
+    value = st_folium(
+        base,
+        key=MAP_KEY,
+        height=620,
+        use_container_width=True,
+        returned_objects=LARGE_MAP_RETURNED_OBJECTS,
+        feature_group_to_add=build_layer(content, viewport.zoom, selected.id if selected else None),
+        center=(move.lat, move.lon) if move else None,
+        zoom=move.zoom if move else None,
+    )
+    if handle_map_click(value, store):
+        st.rerun()
+    return viewport, content
+
+
+def download_buttons(catalog: Catalog, event_filter: EventFilter, shown: Sequence[Event]) -> None:
+    """CSV, GeoJSON and ACLED CSV of every event the filters keep.
+
+    A large result is written only when its button is clicked, from the engine in batches.
+    """
+    writers: list[tuple[str, Callable[[Iterable[Event]], str], str, str]] = [
+        ("Download CSV", to_csv, "events.csv", "text/csv"),
+        ("Download GeoJSON", to_geojson_text, "events.geojson", "application/geo+json"),
+        ("Download ACLED CSV", export_acled_csv, "events-acled.csv", "text/csv"),
+    ]
+    columns = st.columns([1, 1, 1, 2])
+    for column, (label, write, file_name, mime) in zip(columns, writers, strict=False):
+        data: str | Callable[[], str] = (
+            _deferred(write, catalog, event_filter) if catalog.large else write(shown)
+        )
+        column.download_button(label, data, file_name=file_name, mime=mime)
+
+
+def _deferred(
+    write: Callable[[Iterable[Event]], str], catalog: Catalog, event_filter: EventFilter
+) -> Callable[[], str]:
+    def run() -> str:
+        return write(catalog.iter_events(event_filter))
+
+    return run
+
+
+def table_caption(catalog: Catalog, shown_count: int, in_view: int | None) -> str | None:
+    if not catalog.large or in_view is None:
+        return None
+    if in_view > shown_count:
+        return (
+            f"The first {shown_count:,} of the {in_view:,} matching events in the map's view, "
+            "by date. Zoom in to narrow the list; the downloads hold every matching event."
+        )
+    return f"The {in_view:,} matching events in the map's view, by date."

@@ -96,8 +96,16 @@ def tooltip_text(event: Event) -> str:
     return escape_text(event.title)
 
 
-def event_id_from_popup_text(text: object, known_ids: set[str]) -> str | None:
-    """The id of the event whose popup text the map sent back, if it is one we know.
+def stub_popup_html(event_id: str) -> str:
+    """What a large map embeds per event instead of its popup: the id the page asks for."""
+    return (
+        '<div class="ea-popup ea-popup-stub">Loading the event…'
+        f'<div class="ea-id">{EVENT_ID_LABEL} {escape_text(event_id)}</div></div>'
+    )
+
+
+def event_id_in_popup_text(text: object) -> str | None:
+    """The event id in popup text the map sent back (full popup or stub), unchecked.
 
     The id line is the popup's last line, so the last match wins over any look-alike text a
     title or quote may contain.
@@ -105,7 +113,10 @@ def event_id_from_popup_text(text: object, known_ids: set[str]) -> str | None:
     if not isinstance(text, str):
         return None
     matches = _EVENT_ID_IN_TEXT.findall(text)
-    if not matches:
-        return None
-    candidate = str(matches[-1])
+    return str(matches[-1]) if matches else None
+
+
+def event_id_from_popup_text(text: object, known_ids: set[str]) -> str | None:
+    """The id of the event whose popup text the map sent back, if it is one we know."""
+    candidate = event_id_in_popup_text(text)
     return candidate if candidate in known_ids else None

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from geo.errors import DataFileError, Problem
 from geo.filters import EventFilter, searchable_text
 from geo.model import Event
 from geo.text import fold
@@ -43,6 +45,8 @@ class Cell:
     longitude: float
     count: int
     types: dict[EventType, int]
+    # The event's id when the cell holds exactly one: the map then draws the event itself.
+    lone_id: str | None = None
 
 
 def cell_size_degrees(zoom: int) -> float:
@@ -87,17 +91,70 @@ def _frame(events: Iterable[Event]) -> pd.DataFrame:
     )
 
 
-class EventStore:
-    """A read-only view of one Parquet file of events."""
+REQUIRED_COLUMNS = (
+    "id",
+    "event_type",
+    "date",
+    "last_date",
+    "country",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "search",
+    "event_json",
+)
 
-    def __init__(self, path: Path) -> None:
+
+class EventStore:
+    """A read-only view of one Parquet file of events.
+
+    One store serves every browser session of the page, each on its own thread: a DuckDB
+    connection must not be shared between threads, so each thread gets its own cursor.
+    """
+
+    large = True
+
+    def __init__(self, path: Path, title: str | None = None) -> None:
         self.path = Path(path)
-        self.con = duckdb.connect()
+        self.title = title
+        self._connection = duckdb.connect()
         # DDL cannot take parameters: the path goes in as a quoted SQL string literal.
-        self.con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet({_literal(self.path)})")
+        self._connection.execute(
+            f"CREATE VIEW events AS SELECT * FROM read_parquet({_literal(self.path)})"
+        )
+        self._local = threading.local()
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._connection.cursor()
+            self._local.cursor = cursor
+        return cursor
 
     @classmethod
-    def write(cls, events: Iterable[Event], path: Path) -> EventStore:
+    def open(cls, path: Path) -> EventStore:
+        """Open a Parquet file written by `write`; DataFileError naming the file if it cannot be."""
+        path = Path(path)
+        if not path.is_file():
+            raise DataFileError([Problem(str(path), None, "", "file not found")])
+        try:
+            store = cls(path)
+            columns = {row[0] for row in store.con.execute("DESCRIBE events").fetchall()}
+        except duckdb.Error as error:
+            message = f"not a readable Parquet file ({str(error).splitlines()[0]})"
+            raise DataFileError([Problem(str(path), None, "", message)]) from error
+        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+        if missing:
+            message = (
+                f"missing columns {', '.join(missing)}: write the file with "
+                "`python -m geo import FILE --out events.parquet`"
+            )
+            raise DataFileError([Problem(str(path), None, "", message)])
+        return store
+
+    @classmethod
+    def write(cls, events: Iterable[Event], path: Path, title: str | None = None) -> EventStore:
         """Write events to a Parquet file (atomically) and open it."""
         frame = _frame(events)
         temp = path.with_name(f".{path.name}.tmp")
@@ -111,7 +168,7 @@ class EventStore:
         finally:
             con.close()
         temp.replace(path)
-        return cls(path)
+        return cls(path, title)
 
     # -- filtering --------------------------------------------------------------------------
     @staticmethod
@@ -156,9 +213,76 @@ class EventStore:
         ).fetchall()
         return [Event.model_validate_json(json_text) for (json_text,) in rows]
 
+    def iter_events(self, event_filter: EventFilter, batch_size: int = 10_000) -> Iterator[Event]:
+        """Every matching event in date order, fetched in batches: memory stays flat."""
+        where, params = self._where(event_filter, None)
+        cursor = self._connection.cursor()  # its own cursor: a download runs on another thread
+        try:
+            cursor.execute(f"SELECT event_json FROM events{where} ORDER BY date, id", params)
+            while rows := cursor.fetchmany(batch_size):
+                for (json_text,) in rows:
+                    yield Event.model_validate_json(json_text)
+        finally:
+            cursor.close()
+
     def event(self, event_id: str) -> Event | None:
         row = self.con.execute("SELECT event_json FROM events WHERE id = ?", [event_id]).fetchone()
         return Event.model_validate_json(row[0]) if row else None
+
+    def events_by_ids(self, ids: Iterable[str]) -> list[Event]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        rows = self.con.execute(
+            "SELECT event_json FROM events WHERE id IN (SELECT unnest(?)) ORDER BY date, id",
+            [wanted],
+        ).fetchall()
+        return [Event.model_validate_json(json_text) for (json_text,) in rows]
+
+    def total(self) -> int:
+        return self.count(EventFilter())
+
+    def contains(self, event_filter: EventFilter, event_id: str) -> bool:
+        """Whether the event with this id passes the filter."""
+        where, params = self._where(event_filter, None)
+        where = f"{where} AND id = ?" if where else " WHERE id = ?"
+        row = self.con.execute(
+            f"SELECT count(*) FROM events{where}", [*params, event_id]
+        ).fetchone()
+        return bool(row and row[0])
+
+    def unplaced_count(self, event_filter: EventFilter) -> int:
+        where, params = self._where(event_filter, None)
+        unplaced = "(latitude IS NULL OR longitude IS NULL)"
+        where = f"{where} AND {unplaced}" if where else f" WHERE {unplaced}"
+        row = self.con.execute(f"SELECT count(*) FROM events{where}", params).fetchone()
+        return int(row[0]) if row else 0
+
+    def countries(self) -> list[str]:
+        rows = self.con.execute(
+            "SELECT DISTINCT country FROM events WHERE country IS NOT NULL ORDER BY 1"
+        ).fetchall()
+        return [str(country) for (country,) in rows]
+
+    def extent(self, event_filter: EventFilter | None = None, trim: float = 0.0) -> BBox | None:
+        """The box around the located events (all of them unless a filter is given).
+
+        With `trim`, that share of the events is left out on each side, so a few far-off
+        events do not make the map open on a whole continent.
+        """
+        where, params = self._where(event_filter or EventFilter(), None)
+        low, high = trim, 1.0 - trim
+        row = self.con.execute(
+            f"""
+            SELECT quantile_cont(latitude, ?), quantile_cont(longitude, ?),
+                   quantile_cont(latitude, ?), quantile_cont(longitude, ?)
+            FROM events{where}
+            """,
+            [low, low, high, high, *params],
+        ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        return BBox(float(row[0]), float(row[1]), float(row[2]), float(row[3]))
 
     def type_counts(
         self, event_filter: EventFilter, bbox: BBox | None = None
@@ -187,7 +311,7 @@ class EventStore:
         rows = self.con.execute(
             f"""
             SELECT floor(latitude / ?) AS cy, floor(longitude / ?) AS cx, event_type,
-                   count(*) AS n, sum(latitude) AS slat, sum(longitude) AS slon
+                   count(*) AS n, sum(latitude) AS slat, sum(longitude) AS slon, min(id) AS first
             FROM events{where}
             GROUP BY cy, cx, event_type
             """,
@@ -195,14 +319,22 @@ class EventStore:
         ).fetchall()
         totals: dict[tuple[float, float], list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
         types: dict[tuple[float, float], dict[EventType, int]] = defaultdict(dict)
-        for cy, cx, event_type, n, slat, slon in rows:
+        firsts: dict[tuple[float, float], str] = {}
+        for cy, cx, event_type, n, slat, slon, first in rows:
             key = (cy, cx)
             totals[key][0] += n
             totals[key][1] += slat
             totals[key][2] += slon
             types[key][EventType(event_type)] = int(n)
+            firsts[key] = first
         return [
-            Cell(lat_sum / n, lon_sum / n, int(n), types[key])
+            Cell(
+                lat_sum / n,
+                lon_sum / n,
+                int(n),
+                types[key],
+                lone_id=firsts[key] if n == 1 else None,
+            )
             for key, (n, lat_sum, lon_sum) in totals.items()
             if n and math.isfinite(lat_sum)
         ]

@@ -1,0 +1,154 @@
+"""One question-and-answer surface over the events, whether they sit in YAML or in Parquet.
+
+The page asks a `Catalog` for counts, options and events. A small hand-curated dataset is
+answered in memory (`ListCatalog`); a large one by the DuckDB engine (`EventStore`). The page
+draws a per-event map for the first and an aggregated one for the second.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Protocol
+
+from geo.filters import EventFilter, apply_filter, count_by_type, countries_of, date_bounds
+from geo.model import Dataset, Event
+from geo.store import BBox, EventStore
+from geo.vocabulary import EventType
+
+# Above this many events a dataset is drawn as cells: per-event markers with embedded popups
+# cost about 1 MB of HTML and a second of browser time per 1,000 events.
+LARGE_DATASET = 2_000
+
+AliasLookup = Callable[[Sequence[Event], EventFilter], Mapping[str, Sequence[str]] | None]
+
+
+class Catalog(Protocol):
+    title: str | None
+
+    @property
+    def large(self) -> bool: ...
+
+    def total(self) -> int: ...
+
+    def count(self, event_filter: EventFilter, bbox: BBox | None = None) -> int: ...
+
+    def type_counts(
+        self, event_filter: EventFilter, bbox: BBox | None = None
+    ) -> dict[EventType, int]: ...
+
+    def countries(self) -> list[str]: ...
+
+    def date_bounds(self) -> tuple[dt.date, dt.date] | None: ...
+
+    def events(
+        self, event_filter: EventFilter, bbox: BBox | None = None, limit: int = 1000
+    ) -> list[Event]: ...
+
+    def iter_events(
+        self, event_filter: EventFilter, batch_size: int = 10_000
+    ) -> Iterator[Event]: ...
+
+    def event(self, event_id: str) -> Event | None: ...
+
+    def contains(self, event_filter: EventFilter, event_id: str) -> bool: ...
+
+    def unplaced_count(self, event_filter: EventFilter) -> int: ...
+
+
+def _in_box(event: Event, bbox: BBox | None) -> bool:
+    if bbox is None:
+        return True
+    point = event.place.point
+    return (
+        point is not None
+        and bbox.south <= point[0] <= bbox.north
+        and bbox.west <= point[1] <= bbox.east
+    )
+
+
+class ListCatalog:
+    """A small dataset held in memory; text search also matches other names of each place."""
+
+    large = False
+
+    def __init__(self, dataset: Dataset, aliases: AliasLookup | None = None) -> None:
+        self.title = dataset.title
+        self._events = list(dataset.events)
+        self._by_id = {e.id: e for e in self._events}
+        self._aliases = aliases
+
+    def _matching(self, event_filter: EventFilter, bbox: BBox | None = None) -> list[Event]:
+        aliases = self._aliases(self._events, event_filter) if self._aliases else None
+        return [e for e in apply_filter(self._events, event_filter, aliases) if _in_box(e, bbox)]
+
+    def total(self) -> int:
+        return len(self._events)
+
+    def count(self, event_filter: EventFilter, bbox: BBox | None = None) -> int:
+        return len(self._matching(event_filter, bbox))
+
+    def type_counts(
+        self, event_filter: EventFilter, bbox: BBox | None = None
+    ) -> dict[EventType, int]:
+        return count_by_type(self._matching(event_filter, bbox))
+
+    def countries(self) -> list[str]:
+        return countries_of(self._events)
+
+    def date_bounds(self) -> tuple[dt.date, dt.date] | None:
+        return date_bounds(self._events)
+
+    def events(
+        self, event_filter: EventFilter, bbox: BBox | None = None, limit: int | None = None
+    ) -> list[Event]:
+        # The file's own order: it is the order its author chose.
+        return self._matching(event_filter, bbox)[:limit]
+
+    def iter_events(self, event_filter: EventFilter, batch_size: int = 10_000) -> Iterator[Event]:
+        yield from self._matching(event_filter)
+
+    def event(self, event_id: str) -> Event | None:
+        return self._by_id.get(event_id)
+
+    def contains(self, event_filter: EventFilter, event_id: str) -> bool:
+        return any(e.id == event_id for e in self._matching(event_filter))
+
+    def unplaced_count(self, event_filter: EventFilter) -> int:
+        return sum(1 for e in self._matching(event_filter) if not e.located)
+
+
+def type_counts_without_type_filter(catalog: Catalog, f: EventFilter) -> dict[EventType, int]:
+    """Counts for the type picker: what each type would show with the other filters kept."""
+    return catalog.type_counts(replace(f, types=frozenset()))
+
+
+def type_options(catalog: Catalog) -> list[EventType]:
+    """Every type in the dataset, in the vocabulary's order."""
+    present = catalog.type_counts(EventFilter())
+    return [t for t in EventType if t in present]
+
+
+def open_catalog(
+    path: Path,
+    load_dataset: Callable[[Path], Dataset],
+    open_store: Callable[[Dataset], EventStore],
+    aliases: AliasLookup | None = None,
+) -> Catalog:
+    """A Parquet file as a store; YAML in memory, or as a store when it is large."""
+    if path.suffix.lower() == ".parquet":
+        return EventStore.open(path)
+    dataset = load_dataset(path)
+    return catalog_of(dataset, open_store, aliases)
+
+
+def catalog_of(
+    dataset: Dataset,
+    open_store: Callable[[Dataset], EventStore],
+    aliases: AliasLookup | None = None,
+) -> Catalog:
+    if len(dataset.events) > LARGE_DATASET:
+        return open_store(dataset)
+    return ListCatalog(dataset, aliases)

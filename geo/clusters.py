@@ -1,0 +1,328 @@
+"""The map of a large dataset: what is in view, aggregated on the server.
+
+The browser never receives every event. For the current viewport the store answers with grid
+cells (count and type mix) or, when few events are in view, the events themselves; a popup is
+a stub holding the event's id until the event is clicked, and only then is the full popup
+built. All of it travels as one event layer that streamlit-folium swaps in place, so the base
+map (tiles, legend) stays mounted while the user pans, zooms and filters.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geo.escape import escape_text, script_json
+from geo.filters import EventFilter
+from geo.legend import marker_html
+from geo.mapview import POPUP_MAX_WIDTH, fan_offsets, placed
+from geo.model import Event
+from geo.popup import popup_html, stub_popup_html, tooltip_text
+from geo.store import BBox, Cell, EventStore
+from geo.urlstate import MapView
+from geo.vocabulary import UNCERTAINTY_RADIUS_M, EventType, style_of
+
+# At most this many events in (and around) the view are drawn one by one; more become cells.
+INDIVIDUAL_LIMIT = 300
+# Before the browser has said how big the map is, assume a typical one.
+ASSUMED_MAP_PX = (1000, 620)
+MIN_ZOOM, MAX_ZOOM = 2, 18
+# From this zoom on, a cell is usually one place: clicking it cannot split it any further.
+STACK_ZOOM = 13
+TILE_PX = 256
+
+
+@dataclass(frozen=True)
+class Viewport:
+    box: BBox
+    zoom: int
+
+    @property
+    def centre(self) -> MapView:
+        # The middle of a Web Mercator map is not the mean of its edge latitudes.
+        lat = _lat_of_mercator_y((_mercator_y(self.box.south) + _mercator_y(self.box.north)) / 2)
+        lon = (self.box.west + self.box.east) / 2
+        return MapView(round(lat, 4), round(lon, 4), self.zoom)
+
+
+def _mercator_y(lat: float) -> float:
+    lat = max(min(lat, 85.0), -85.0)
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def _lat_of_mercator_y(y: float) -> float:
+    return math.degrees(2 * math.atan(math.exp(y)) - math.pi / 2)
+
+
+def viewport_of_view(view: MapView, size: tuple[int, int] = ASSUMED_MAP_PX) -> Viewport:
+    """The area a map of `size` pixels shows at a centre and zoom."""
+    world_px = TILE_PX * 2**view.zoom
+    half_lon = 180.0 * size[0] / world_px
+    half_y = math.pi * size[1] / world_px
+    centre_y = _mercator_y(view.lat)
+    box = BBox(
+        south=_lat_of_mercator_y(centre_y - half_y),
+        west=max(view.lon - half_lon, -180.0),
+        north=_lat_of_mercator_y(centre_y + half_y),
+        east=min(view.lon + half_lon, 180.0),
+    )
+    return Viewport(box, view.zoom)
+
+
+def view_fitting(box: BBox, size: tuple[int, int] = ASSUMED_MAP_PX) -> MapView:
+    """The centre and the largest zoom at which `box` fits a map of `size` pixels."""
+    lon_span = max(box.east - box.west, 1e-6)
+    y_span = max(_mercator_y(box.north) - _mercator_y(box.south), 1e-6)
+    zoom_x = math.log2(size[0] * 360.0 / (TILE_PX * lon_span))
+    zoom_y = math.log2(size[1] * 2 * math.pi / (TILE_PX * y_span))
+    zoom = int(max(MIN_ZOOM, min(12, math.floor(min(zoom_x, zoom_y)))))
+    centre_lat = _lat_of_mercator_y((_mercator_y(box.north) + _mercator_y(box.south)) / 2)
+    return MapView(round(centre_lat, 4), round((box.east + box.west) / 2, 4), zoom)
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def viewport_from_map_value(value: Mapping[str, Any] | None) -> Viewport | None:
+    """The viewport streamlit-folium reported (bounds and zoom), if it reported a usable one."""
+    try:
+        bounds = (value or {})["bounds"]
+        south = _number(bounds["_southWest"]["lat"])
+        west = _number(bounds["_southWest"]["lng"])
+        north = _number(bounds["_northEast"]["lat"])
+        east = _number(bounds["_northEast"]["lng"])
+        zoom = _number((value or {})["zoom"])
+    except (KeyError, TypeError):
+        return None
+    if None in (south, west, north, east, zoom):
+        return None
+    assert south is not None and west is not None and north is not None and east is not None
+    assert zoom is not None
+    if south >= north or west >= east:
+        return None
+    box = BBox(max(south, -90.0), max(west, -180.0), min(north, 90.0), min(east, 180.0))
+    return Viewport(box, int(max(MIN_ZOOM, min(MAX_ZOOM, zoom))))
+
+
+def query_box(viewport: Viewport) -> BBox:
+    """The view widened by half a tile and snapped to the tile grid.
+
+    Small pans then ask for the same box, get the same layer, and the map is left alone.
+    """
+    step = 360.0 / 2**viewport.zoom
+    pad = step / 2
+    box = viewport.box
+
+    def down(value: float) -> float:
+        return float(math.floor((value - pad) / step) * step)
+
+    def up(value: float) -> float:
+        return float(math.ceil((value + pad) / step) * step)
+
+    return BBox(
+        max(down(box.south), -90.0),
+        max(down(box.west), -180.0),
+        min(up(box.north), 90.0),
+        min(up(box.east), 180.0),
+    )
+
+
+@dataclass(frozen=True)
+class LayerContent:
+    """What the event layer draws: cells of 2+ events, and events drawn one by one."""
+
+    cells: list[Cell]
+    events: list[Event]
+    in_box: int
+
+
+def layer_content(
+    store: EventStore,
+    event_filter: EventFilter,
+    viewport: Viewport,
+    selected: Event | None = None,
+) -> LayerContent:
+    box = query_box(viewport)
+    in_box = store.count(event_filter, box)
+    if in_box <= INDIVIDUAL_LIMIT:
+        cells: list[Cell] = []
+        events = store.events(event_filter, box, limit=INDIVIDUAL_LIMIT)
+    else:
+        all_cells = store.aggregate(event_filter, viewport.zoom, box)
+        cells = [cell for cell in all_cells if cell.lone_id is None]
+        events = store.events_by_ids(cell.lone_id for cell in all_cells if cell.lone_id)
+    if selected is not None and selected.place.point is not None:
+        # The selected event is always drawn, with its popup, even inside a cell.
+        events = [e for e in events if e.id != selected.id] + [selected]
+    return LayerContent(cells, events, in_box)
+
+
+def short_count(count: int) -> str:
+    if count < 1000:
+        return str(count)
+    if count < 10_000:
+        return f"{count / 1000:.1f}k".replace(".0k", "k")
+    if count < 1_000_000:
+        return f"{count // 1000}k"
+    return f"{count / 1_000_000:.1f}M".replace(".0M", "M")
+
+
+def cell_size_px(count: int) -> int:
+    return int(min(56, 28 + 7 * math.log10(max(count, 1))))
+
+
+def _type_mix_gradient(types: Mapping[EventType, int]) -> str:
+    total = sum(types.values())
+    stops, start = [], 0.0
+    for event_type, count in sorted(types.items(), key=lambda item: -item[1]):
+        end = start + 100.0 * count / total
+        stops.append(f"{style_of(event_type).colour} {start:.1f}% {end:.1f}%")
+        start = end
+    return f"conic-gradient({','.join(stops)})"
+
+
+def cell_html(cell: Cell) -> str:
+    """A disc whose ring shows the cell's type mix, with its count in the middle."""
+    size = cell_size_px(cell.count)
+    return (
+        f'<div class="ea-cell" style="width:{size}px;height:{size}px;'
+        f'background:{_type_mix_gradient(cell.types)}" data-count="{cell.count}">'
+        f"<span>{escape_text(short_count(cell.count))}</span></div>"
+    )
+
+
+def cell_tooltip(cell: Cell, zoom: int) -> str:
+    lines = [f"<b>{cell.count:,} events</b>"]
+    for event_type, count in sorted(cell.types.items(), key=lambda item: -item[1])[:5]:
+        lines.append(f"{escape_text(style_of(event_type).label)}: {count:,}")
+    if len(cell.types) > 5:
+        lines.append(f"and {len(cell.types) - 5} more types")
+    if zoom >= STACK_ZOOM:
+        lines.append("<i>Listed in the table under the map</i>")
+    else:
+        lines.append("<i>Click to zoom in</i>")
+    return "<br>".join(lines)
+
+
+class _EventLayer(MacroElement):
+    """Draws cells and events from one JSON payload into its feature group."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(group, data) {
+            function zoomInto(e) {
+                var map = e.target._map;
+                if (map && map.getZoom() < data.stackZoom) {
+                    map.setView(e.latlng, Math.min(map.getZoom() + 2, data.maxZoom));
+                }
+            }
+            data.cells.forEach(function(c) {
+                var marker = L.marker([c.lat, c.lon], {
+                    icon: L.divIcon({html: c.html, className: "ea-cell-icon",
+                                     iconSize: [c.size, c.size]}),
+                    riseOnHover: true, keyboard: false
+                });
+                marker.bindTooltip(c.tip, {direction: "top"});
+                marker.on("click", zoomInto);
+                group.addLayer(marker);
+            });
+            data.events.forEach(function(e) {
+                var marker = L.marker([e.lat, e.lon], {
+                    icon: L.divIcon({html: e.icon, className: "ea-divicon", iconSize: [26, 26],
+                                     iconAnchor: [13 - e.dx, 13 - e.dy],
+                                     popupAnchor: [e.dx, e.dy - 12]}),
+                    zIndexOffset: e.selected ? 1000 : 0
+                });
+                marker.bindTooltip(e.tip);
+                // The selected popup reopens after every layer swap: it must not pan the map,
+                // or each pan would be undone.
+                // An element, not a string: streamlit-folium sends back the popup's innerText.
+                var content = document.createElement("div");
+                content.innerHTML = e.popup;
+                marker.bindPopup(content, {maxWidth: data.popupWidth, autoPan: !e.selected});
+                group.addLayer(marker);
+                if (e.radius) {
+                    group.addLayer(L.circle([e.lat, e.lon], {
+                        radius: e.radius, color: e.colour, weight: 1.5, dashArray: "6 6",
+                        fill: true, fillOpacity: 0.06, interactive: false
+                    }));
+                }
+                if (e.selected) { openWhenStyled(marker, 100); }
+            });
+            function openWhenStyled(marker, tries) {
+                var pane = marker._map && marker._map.getPane("mapPane");
+                var styled = pane && window.getComputedStyle(pane).position === "absolute";
+                if (styled || tries <= 0) { if (marker._map) { marker.openPopup(); } }
+                else { window.setTimeout(function() { openWhenStyled(marker, tries - 1); }, 50); }
+            }
+        })({{ this._parent.get_name() }}, {{ this.data }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: str) -> None:
+        super().__init__()
+        self._name = "EventLayer"
+        self.data = data
+
+
+def _event_payload(
+    event: Event, point: tuple[float, float], offset: tuple[int, int], selected: bool
+) -> dict[str, Any]:
+    return {
+        "lat": point[0],
+        "lon": point[1],
+        "dx": offset[0],
+        "dy": offset[1],
+        "icon": marker_html(event.event_type, "ea-selected" if selected else "", event.id),
+        "tip": tooltip_text(event),
+        "popup": popup_html(event) if selected else stub_popup_html(event.id),
+        "selected": selected,
+        # Only the selected event shows how uncertain its place is: circles for every event
+        # in view would hide the map.
+        "radius": UNCERTAINTY_RADIUS_M[event.place.geo_precision or 3] if selected else 0,
+        "colour": style_of(event.event_type).colour,
+    }
+
+
+def layer_payload(content: LayerContent, zoom: int, selected_id: str | None) -> dict[str, Any]:
+    drawn = placed(content.events)
+    offsets = fan_offsets(drawn)
+    return {
+        "cells": [
+            {
+                "lat": round(cell.latitude, 5),
+                "lon": round(cell.longitude, 5),
+                "size": cell_size_px(cell.count),
+                "html": cell_html(cell),
+                "tip": cell_tooltip(cell, zoom),
+            }
+            for cell in content.cells
+        ],
+        "events": [
+            _event_payload(event, point, offsets[event.id], event.id == selected_id)
+            for event, point in drawn
+        ],
+        "stackZoom": STACK_ZOOM,
+        "maxZoom": MAX_ZOOM,
+        "popupWidth": POPUP_MAX_WIDTH,
+    }
+
+
+def build_layer(
+    content: LayerContent, zoom: int, selected_id: str | None = None
+) -> folium.FeatureGroup:
+    """The event layer for streamlit-folium's `feature_group_to_add`."""
+    group = folium.FeatureGroup(name="Events", control=False)
+    _EventLayer(script_json(layer_payload(content, zoom, selected_id))).add_to(group)
+    return group
