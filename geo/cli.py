@@ -5,18 +5,23 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from geopy.location import Location
 
+from geo.catalog import Catalog, ListCatalog
 from geo.errors import DataFileError, EventAtlasError, SettingError
-from geo.export import events_yaml_text
+from geo.export import events_yaml_text, write_csv, write_geojson
+from geo.filters import EventFilter
 from geo.gazetteer import Gazetteer
-from geo.importers import export_acled_csv, import_file
+from geo.importers import export_acled_csv, import_file, write_acled_csv
 from geo.loader import load_events, parse_events_text
-from geo.writeback import plan_geocoding, write_atomically
+from geo.model import Event
+from geo.store import EventStore
+from geo.urlstate import parse_query
+from geo.writeback import atomic_writer, plan_geocoding, write_atomically
 
 PROG = "python -m geo"
 
@@ -96,16 +101,67 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     source, target = Path(args.file), Path(args.out)
     if target.exists() and not args.force:
         raise SettingError(f"{target} exists: choose another --out, or add --force to replace it")
-    result = import_file(source, fmt=args.format, on_error=args.on_error)
-    for problem in result.problems:
-        err.write(f"skipped: {problem}\n")
-    text = events_yaml_text(result.events, f"Imported from {source.name} by {PROG} import")
-    parse_events_text(text, str(target))  # never write what the loader would refuse
-    write_atomically(target, text)
+    if target.suffix.lower() not in (".yaml", ".yml", ".parquet"):
+        raise SettingError(f"--out {target}: name a .yaml file (small data) or .parquet (large)")
+    if source.suffix.lower() in (".yaml", ".yml"):
+        events, skipped = load_events(source).events, 0
+    else:
+        max_bytes = int(args.max_mb * 1024 * 1024)
+        result = import_file(source, fmt=args.format, on_error=args.on_error, max_bytes=max_bytes)
+        for problem in result.problems:
+            err.write(f"skipped: {problem}\n")
+        events, skipped = result.events, result.skipped
+    if target.suffix.lower() == ".parquet":
+        EventStore.write(events, target, title=f"Imported from {source.name}")
+    else:
+        text = events_yaml_text(events, f"Imported from {source.name} by {PROG} import")
+        parse_events_text(text, str(target))  # never write what the loader would refuse
+        write_atomically(target, text)
     out.write(
-        f"imported {len(result.events)} events from {source} into {target}"
-        f"; skipped {result.skipped} rows\n"
+        f"imported {len(events)} events from {source} into {target}; skipped {skipped} rows\n"
     )
+    return 0
+
+
+def open_catalog_file(path: Path) -> Catalog:
+    if path.suffix.lower() == ".parquet":
+        return EventStore.open(path)
+    return ListCatalog(load_events(path))
+
+
+def filter_of_link(link: str) -> EventFilter:
+    """The filters of a page link (or its query string), refusing any part it cannot read."""
+    from urllib.parse import parse_qs, urlsplit
+
+    query = urlsplit(link).query if "?" in link else link
+    state, ignored = parse_query(parse_qs(query, keep_blank_values=True))
+    if ignored:
+        raise SettingError(f"--where: cannot read {', '.join(ignored)} in {link!r}")
+    return state.event_filter
+
+
+def _counted(events: Iterator[Event], err: TextIO, every: int) -> Iterator[Event]:
+    for done, event in enumerate(events, 1):
+        yield event
+        if every and done % every == 0:
+            err.write(f"exported {done:,} events…\n")
+            err.flush()
+
+
+EXPORT_WRITERS = {"csv": write_csv, "geojson": write_geojson, "acled": write_acled_csv}
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    target = Path(args.out)
+    if target.exists() and not args.force:
+        raise SettingError(f"{target} exists: choose another --out, or add --force to replace it")
+    catalog = open_catalog_file(Path(args.file))
+    event_filter = filter_of_link(args.where) if args.where else EventFilter()
+    every = 100_000 if (args.progress or err.isatty()) else 0
+    events = _counted(catalog.iter_events(event_filter), err, every)
+    with atomic_writer(target) as stream:
+        written = EXPORT_WRITERS[args.format](events, stream)
+    out.write(f"wrote {written:,} events as {args.format} to {target}\n")
     return 0
 
 
@@ -131,10 +187,12 @@ def parser() -> argparse.ArgumentParser:
     )
     geocode.add_argument("--progress", action="store_true", help="show progress even off a TTY")
     importer = commands.add_parser(
-        "import", help="read GeoJSON, CSV or ACLED CSV into an events YAML file"
+        "import", help="read GeoJSON, CSV, ACLED CSV or YAML into an events YAML or Parquet file"
     )
     importer.add_argument("file")
-    importer.add_argument("--out", required=True, help="events YAML file to write")
+    importer.add_argument(
+        "--out", required=True, help="events file to write: .yaml (small data) or .parquet"
+    )
     importer.add_argument("--format", choices=["auto", "geojson", "csv", "acled"], default="auto")
     importer.add_argument(
         "--on-error",
@@ -143,6 +201,20 @@ def parser() -> argparse.ArgumentParser:
         help="skip bad rows (each one reported) or refuse the whole file",
     )
     importer.add_argument("--force", action="store_true", help="replace --out if it exists")
+    importer.add_argument(
+        "--max-mb", type=float, default=200, help="refuse larger input files (default 200)"
+    )
+    export = commands.add_parser(
+        "export", help="write the events a filter keeps as CSV, GeoJSON or ACLED CSV (streamed)"
+    )
+    export.add_argument("file", help="events YAML or Parquet file")
+    export.add_argument("--out", required=True)
+    export.add_argument("--format", choices=list(EXPORT_WRITERS), default="csv")
+    export.add_argument(
+        "--where", help="a page link or its query string, e.g. 'type=shelling&from=2022-03-01'"
+    )
+    export.add_argument("--force", action="store_true", help="replace --out if it exists")
+    export.add_argument("--progress", action="store_true", help="report progress off a TTY too")
     exporter = commands.add_parser("export-acled", help="write an events file as ACLED CSV")
     exporter.add_argument("file")
     exporter.add_argument("--out", required=True)
@@ -162,6 +234,8 @@ def main(
             return cmd_import(args, out, err)
         if args.command == "export-acled":
             return cmd_export_acled(args, out)
+        if args.command == "export":
+            return cmd_export(args, out, err)
         return cmd_geocode(args, out, err)
     except DataFileError as exc:
         err.write(f"error: {exc.summary}\n")

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
@@ -98,12 +98,20 @@ def csv_row(event: Event) -> dict[str, str]:
     return {key: _cell(row[key]) for key in CSV_COLUMNS}
 
 
-def to_csv(events: Iterable[Event]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+def write_csv(events: Iterable[Event], out: TextIO) -> int:
+    """Write events as CSV row by row (any number of them); returns how many."""
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
+    written = 0
     for event in events:
         writer.writerow(csv_row(event))
+        written += 1
+    return written
+
+
+def to_csv(events: Iterable[Event]) -> str:
+    buffer = io.StringIO()
+    write_csv(events, buffer)
     return buffer.getvalue()
 
 
@@ -134,6 +142,19 @@ def to_feature(event: Event) -> dict[str, Any]:
 
 def to_geojson(events: Iterable[Event]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": [to_feature(e) for e in events]}
+
+
+def write_geojson(events: Iterable[Event], out: TextIO) -> int:
+    """Write a FeatureCollection one feature per line, never holding them all in memory."""
+    out.write('{"type":"FeatureCollection","features":[\n')
+    written = 0
+    for event in events:
+        if written:
+            out.write(",\n")
+        out.write(json.dumps(to_feature(event), ensure_ascii=False))
+        written += 1
+    out.write("\n]}\n")
+    return written
 
 
 def to_geojson_text(events: Iterable[Event]) -> str:

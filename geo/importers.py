@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 import pycountry
 from pydantic import ValidationError
@@ -775,8 +775,15 @@ def _iso_numeric(code: str) -> str:
 def export_acled_csv(events: Iterable[Event]) -> str:
     """ACLED-format CSV, plus an `event_atlas_type` column so that every type round-trips."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=ACLED_COLUMNS, lineterminator="\n")
+    write_acled_csv(events, buffer)
+    return buffer.getvalue()
+
+
+def write_acled_csv(events: Iterable[Event], out: TextIO) -> int:
+    """Write ACLED-format CSV row by row (any number of events); returns how many."""
+    writer = csv.DictWriter(out, fieldnames=ACLED_COLUMNS, lineterminator="\n")
     writer.writeheader()
+    written = 0
     for event in events:
         style = VOCABULARY[event.event_type]
         main, sub = (
@@ -809,7 +816,8 @@ def export_acled_csv(events: Iterable[Event]) -> str:
             "event_atlas_type": event.event_type.value,
         }
         writer.writerow({key: _cell(row[key]) for key in ACLED_COLUMNS})
-    return buffer.getvalue()
+        written += 1
+    return written
 
 
 def _country_label(code: str) -> str:

@@ -6,15 +6,16 @@ strict loader as any events file before anything is written, and written atomica
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import io
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 from geopy.location import Location
 from ruamel.yaml import YAML
@@ -127,13 +128,17 @@ def plan_geocoding(
     return plan
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` so that a crash at any moment leaves the old file intact."""
+@contextlib.contextmanager
+def atomic_writer(path: Path) -> Iterator[TextIO]:
+    """A text stream that replaces `path` only when closed without error.
+
+    A crash or an exception at any moment leaves the old file intact and no temp file behind.
+    """
     mode = path.stat().st_mode if path.exists() else 0o644
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as temp:
-            temp.write(text)
+            yield temp
             temp.flush()
             os.fsync(temp.fileno())
         os.chmod(temp_name, mode & 0o777)
@@ -141,3 +146,9 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` so that a crash at any moment leaves the old file intact."""
+    with atomic_writer(path) as out:
+        out.write(text)
