@@ -68,6 +68,7 @@ with st.sidebar:
     )
 
 page.handle_table_selection()
+page.take_map_click(catalog)
 matching = catalog.count(event_filter)
 chosen = page.selected_event(catalog, event_filter)
 

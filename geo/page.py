@@ -368,6 +368,16 @@ def handle_map_click(map_value: Mapping[str, Any] | None, catalog: Catalog) -> b
     return True
 
 
+def take_map_click(catalog: Catalog) -> None:
+    """Select the event clicked on the map before anything is drawn.
+
+    streamlit-folium's value is in session state when the rerun it caused starts, so the map,
+    table and detail panel of this very run already show the selection.
+    """
+    value = st.session_state.get(MAP_KEY)
+    handle_map_click(value if isinstance(value, Mapping) else None, catalog)
+
+
 def _table_rows() -> list[int]:
     value = st.session_state.get(TABLE_KEY)
     try:
@@ -512,7 +522,7 @@ def large_map(
         store.type_counts(EventFilter()),
         "in the dataset",
     )
-    value = st_folium(
+    st_folium(
         base,
         key=MAP_KEY,
         height=620,
@@ -522,8 +532,6 @@ def large_map(
         center=(move.lat, move.lon) if move else None,
         zoom=move.zoom if move else None,
     )
-    if handle_map_click(value, store):
-        st.rerun()
     return viewport, content
 
 

@@ -35,8 +35,8 @@ def run(query: dict[str, str] | None = None) -> AppTest:
 
 def shown_count(at: AppTest) -> tuple[int, int]:
     text = next(m.value for m in at.markdown if "events shown" in m.value)
-    shown, total = re.findall(r"\d+", text)
-    return int(shown), int(total)
+    shown, total = re.findall(r"\d[\d,]*", text)
+    return int(shown.replace(",", "")), int(total.replace(",", ""))
 
 
 def query_value(at: AppTest, key: str) -> str:
@@ -249,3 +249,166 @@ def test_uploaded_files_import_with_their_skipped_rows_listed():
 def test_page_shows_an_import_box():
     at = run()
     assert any(r.label == "Bad rows" for r in at.radio)
+
+
+# -- large datasets: the page runs on the engine and ships cells, not events --------------------
+@pytest.fixture(scope="module")
+def large_parquet(tmp_path_factory):
+    from geo.store import EventStore
+    from tests.test_store import synthetic
+
+    events = [*load_events(SHIPPED_EVENTS).events, *synthetic(6000, seed=5)]
+    path = tmp_path_factory.mktemp("large") / "large.parquet"
+    EventStore.write(events, path)
+    return path, events
+
+
+def layer_data(at: AppTest) -> dict:
+    script = map_args(at)["feature_group"]
+    call = re.search(r"\}\)\(feature_group_feature_group_0, (\{.*\})\);", script, re.S)
+    assert call is not None, "the event layer is on the map"
+    return json.loads(call.group(1))
+
+
+def test_a_parquet_dataset_is_shown_as_cells_with_the_viewport_coming_back(
+    large_parquet, monkeypatch
+):
+    path, events = large_parquet
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
+    at = run()
+    assert shown_count(at) == (len(events), len(events))
+    args = map_args(at)
+    assert args["returned_objects"] == ["last_object_clicked_popup", "bounds", "zoom"]
+    data = layer_data(at)
+    assert data["cells"], "many events in view are aggregated"
+    assert len(data["events"]) < 100
+    drawn = sum(
+        json.loads(re.search(r'data-count="(\d+)"', c["html"]).group(1)) for c in data["cells"]
+    )
+    # The map opens on the box around most events; everything in (and near) it is accounted for.
+    from geo import EventFilter
+    from geo.clusters import query_box, view_fitting, viewport_of_view
+    from geo.store import EventStore
+
+    store = EventStore.open(path)
+    opening = viewport_of_view(view_fitting(store.extent(trim=0.02)))
+    assert drawn + len(data["events"]) == store.count(EventFilter(), query_box(opening))
+    assert drawn + len(data["events"]) > 0.9 * len(events)
+    # Only stubs travel: no event's full popup (with its quotes) is on the map.
+    assert "blockquote" not in args["feature_group"]
+    assert len(args["script"]) + len(args["feature_group"]) < 300_000
+    assert len(at.dataframe[0].value) == 1000  # the table lists the first 1,000 in view
+    assert "first 1,000" in " ".join(c.value for c in at.caption)
+
+
+def test_filters_run_in_the_engine_and_the_base_map_stays_the_same(large_parquet, monkeypatch):
+    path, events = large_parquet
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
+    at = run()
+    before = map_args(at)
+    at.multiselect(key="f_types").set_value(["protest"]).run()
+    after = map_args(at)
+    protests = sum(1 for e in events if e.event_type.value == "protest")
+    assert shown_count(at) == (protests, len(events))
+    # Same base map script (no remount), another event layer.
+    assert after["script"] == before["script"]
+    assert after["feature_group"] != before["feature_group"]
+    assert query_value(at, "type") == "protest"
+
+
+def test_panning_reaggregates_for_the_reported_viewport_and_writes_the_view_to_the_url(
+    large_parquet, monkeypatch
+):
+    from geo.page import MAP_KEY
+
+    path, _ = large_parquet
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
+    at = run()
+    wide = layer_data(at)
+    at.session_state[MAP_KEY] = {
+        "bounds": {
+            "_southWest": {"lat": 49.9, "lng": 36.1},
+            "_northEast": {"lat": 50.1, "lng": 36.4},
+        },
+        "zoom": 13,
+        "last_object_clicked_popup": None,
+    }
+    at.run()
+    near = layer_data(at)
+    assert near != wide
+    assert near["cells"] == [] and near["events"], "few events in a small view: one by one"
+    assert query_value(at, "z") == "13"
+    assert abs(float(query_value(at, "lat")) - 50.0) < 0.01
+
+
+def test_a_clicked_stub_popup_brings_the_full_event(large_parquet, monkeypatch):
+    from geo.page import MAP_KEY
+
+    path, events = large_parquet
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
+    at = run({"lat": "50.0", "lon": "36.25", "z": "13"})
+    at.session_state[MAP_KEY] = {
+        "bounds": {
+            "_southWest": {"lat": 49.9, "lng": 36.1},
+            "_northEast": {"lat": 50.1, "lng": 36.4},
+        },
+        "zoom": 13,
+        "last_object_clicked_popup": None,
+    }
+    at.run()
+    stub = layer_data(at)["events"][0]
+    event_id = re.search(r"Event ID: ([\w-]+)", stub["popup"]).group(1)
+    at.session_state[MAP_KEY] = {
+        **at.session_state[MAP_KEY],
+        "last_object_clicked_popup": f"Loading the event… Event ID: {event_id}",
+    }
+    at.run()
+    assert at.session_state["selected"] == event_id
+    chosen = [e for e in layer_data(at)["events"] if e["selected"]]
+    assert len(chosen) == 1 and "ea-popup-title" in chosen[0]["popup"]
+    assert query_value(at, "event") == event_id
+    title = next(e.title for e in events if e.id == event_id)
+    assert any(title in block for block in html_blocks(at))
+
+
+def test_a_deep_link_to_an_event_opens_it_on_the_large_map(large_parquet, monkeypatch):
+    path, events = large_parquet
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
+    target = next(e for e in events if e.id == "syn-42")
+    at = run({"event": "syn-42"})
+    chosen = [e for e in layer_data(at)["events"] if e["selected"]]
+    assert len(chosen) == 1 and (chosen[0]["lat"], chosen[0]["lon"]) == target.place.point
+    assert "Synthetic event 42" in chosen[0]["popup"]
+
+
+def test_large_downloads_are_written_only_when_asked(large_parquet, monkeypatch):
+    path, _ = large_parquet
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
+    at = run()
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download CSV", "Download GeoJSON", "Download ACLED CSV"]
+    # Deferred: the page sends no file until a button is clicked.
+    assert all(not b.proto.url for b in at.get("download_button"))
+
+
+def test_a_large_yaml_file_is_drawn_through_the_engine_too(tmp_path, monkeypatch):
+    from geo.catalog import LARGE_DATASET
+    from geo.export import events_yaml_text
+    from tests.test_store import synthetic
+
+    path = tmp_path / "big.yaml"
+    path.write_text(events_yaml_text(synthetic(LARGE_DATASET + 10), "big"), encoding="utf-8")
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
+    at = run()
+    assert shown_count(at)[1] == LARGE_DATASET + 10
+    assert layer_data(at)["cells"]
+
+
+def test_a_missing_parquet_file_is_named_in_the_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(tmp_path / "gone.parquet"))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert "cannot be shown" in at.error[0].value
+    problems = at.dataframe[0].value
+    assert "gone.parquet" in problems["File"][0] and "not found" in problems["Problem"][0]

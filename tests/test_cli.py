@@ -218,3 +218,78 @@ def test_export_acled_round_trips_through_import(tmp_path):
     for event in load_events(back).events:
         assert event.event_type == original[event.id].event_type
         assert event.place.point == original[event.id].place.point
+
+
+def test_import_into_parquet_then_export_by_page_link_streams_the_filtered_events(tmp_path):
+    from geo import EventFilter, EventType
+    from geo.store import EventStore
+
+    store_path = tmp_path / "events.parquet"
+    code, out, err = run("import", str(ROOT / "data" / "events.yaml"), "--out", str(store_path))
+    assert code == 0, err
+    assert "imported 23 events" in out
+    store = EventStore.open(store_path)
+    assert store.total() == 23
+    original = {e.id: e for e in load_events(ROOT / "data" / "events.yaml").events}
+    assert all(store.event(i) == event for i, event in original.items())
+
+    geojson = tmp_path / "shelling.geojson"
+    link = "http://localhost:8501/?type=shelling&country=UA&lat=49&lon=36&z=7"
+    code, out, err = run(
+        "export", str(store_path), "--format", "geojson", "--where", link, "--out", str(geojson)
+    )
+    assert code == 0, err
+    wanted = store.count(
+        EventFilter(types=frozenset({EventType.SHELLING}), countries=frozenset({"UA"}))
+    )
+    assert wanted > 0 and f"wrote {wanted} events" in out
+    back = tmp_path / "back.yaml"
+    assert run("import", str(geojson), "--out", str(back))[0] == 0
+    for event in load_events(back).events:
+        assert event == original[event.id]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "acled"])
+def test_export_from_yaml_in_every_format(tmp_path, fmt):
+    target = tmp_path / f"out.{fmt}.csv"
+    code, out, err = run(
+        "export", str(ROOT / "data" / "events.yaml"), "--format", fmt, "--out", str(target)
+    )
+    assert code == 0, err
+    assert "wrote 23 events" in out
+    assert len(target.read_text(encoding="utf-8").splitlines()) >= 24
+
+
+def test_export_refuses_an_unreadable_link_and_keeps_an_existing_file(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("keep me", encoding="utf-8")
+    code, _, err = run(
+        "export",
+        str(ROOT / "data" / "events.yaml"),
+        "--where",
+        "type=nonsense",
+        "--out",
+        str(target),
+        "--force",
+    )
+    assert code == 1 and "--where: cannot read type" in err
+    code, _, err = run("export", str(ROOT / "data" / "events.yaml"), "--out", str(target))
+    assert code == 1 and "--force" in err
+    assert target.read_text(encoding="utf-8") == "keep me"
+
+
+def test_a_failed_export_leaves_no_partial_file(tmp_path, monkeypatch):
+    target = tmp_path / "out.csv"
+
+    def broken(events, stream):
+        stream.write("half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setitem(cli.EXPORT_WRITERS, "csv", broken)
+    with pytest.raises(OSError, match="disk full"):
+        cli.main(
+            ["export", str(ROOT / "data" / "events.yaml"), "--out", str(target)],
+            io.StringIO(),
+            io.StringIO(),
+        )
+    assert list(tmp_path.iterdir()) == []
