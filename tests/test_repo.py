@@ -26,6 +26,19 @@ def test_every_event_type_is_documented():
         assert f"| `{event_type.value}` |" in README
 
 
+def test_every_command_line_subcommand_and_option_is_documented():
+    from geo.cli import parser
+
+    top = parser()
+    (commands,) = [a for a in top._actions if a.dest == "command"]
+    for name, sub in commands.choices.items():
+        assert f"python -m geo {name}" in README, f"`python -m geo {name}` is not in README.md"
+        for action in sub._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    assert option in README, f"{name} {option} is not in README.md"
+
+
 def test_ci_runs_the_readme_test_command_verbatim():
     commands = re.findall(r"^(bash scripts/test\.sh)\b", README, flags=re.MULTILINE)
     assert commands == ["bash scripts/test.sh"]
