@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import duckdb
 import pandas as pd
@@ -27,6 +27,9 @@ from geo.vocabulary import EventType
 
 # Grid cells per 256-pixel tile width at a zoom: 4 gives cells of about 64 pixels.
 CELLS_PER_TILE = 4
+# Answers kept per store: counts and facts are tiny, a filter-and-view history is cheap.
+ANSWERS_KEPT = 512
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,25 @@ class EventStore:
             f"CREATE VIEW events AS SELECT * FROM read_parquet({_literal(self.path)})"
         )
         self._local = threading.local()
+        self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self._answers_lock = threading.Lock()
+
+    def _remembered(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The answer to a question asked before, else computed and kept (the file is read-only).
+
+        A pan reruns the page with the same filters: counts for the sidebar, the total and the
+        dataset's facts then cost nothing; only what depends on the view is asked again.
+        """
+        with self._answers_lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return cast(T, self._answers[key])
+        answer = compute()
+        with self._answers_lock:
+            self._answers[key] = answer
+            while len(self._answers) > ANSWERS_KEPT:
+                self._answers.popitem(last=False)
+        return answer
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -200,9 +222,12 @@ class EventStore:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def count(self, event_filter: EventFilter, bbox: BBox | None = None) -> int:
-        where, params = self._where(event_filter, bbox)
-        row = self.con.execute(f"SELECT count(*) FROM events{where}", params).fetchone()
-        return int(row[0]) if row else 0
+        def compute() -> int:
+            where, params = self._where(event_filter, bbox)
+            row = self.con.execute(f"SELECT count(*) FROM events{where}", params).fetchone()
+            return int(row[0]) if row else 0
+
+        return self._remembered(("count", event_filter, bbox), compute)
 
     def events(
         self, event_filter: EventFilter, bbox: BBox | None = None, limit: int = 1000
@@ -252,17 +277,23 @@ class EventStore:
         return bool(row and row[0])
 
     def unplaced_count(self, event_filter: EventFilter) -> int:
-        where, params = self._where(event_filter, None)
-        unplaced = "(latitude IS NULL OR longitude IS NULL)"
-        where = f"{where} AND {unplaced}" if where else f" WHERE {unplaced}"
-        row = self.con.execute(f"SELECT count(*) FROM events{where}", params).fetchone()
-        return int(row[0]) if row else 0
+        def compute() -> int:
+            where, params = self._where(event_filter, None)
+            unplaced = "(latitude IS NULL OR longitude IS NULL)"
+            where = f"{where} AND {unplaced}" if where else f" WHERE {unplaced}"
+            row = self.con.execute(f"SELECT count(*) FROM events{where}", params).fetchone()
+            return int(row[0]) if row else 0
+
+        return self._remembered(("unplaced", event_filter), compute)
 
     def countries(self) -> list[str]:
-        rows = self.con.execute(
-            "SELECT DISTINCT country FROM events WHERE country IS NOT NULL ORDER BY 1"
-        ).fetchall()
-        return [str(country) for (country,) in rows]
+        def compute() -> list[str]:
+            rows = self.con.execute(
+                "SELECT DISTINCT country FROM events WHERE country IS NOT NULL ORDER BY 1"
+            ).fetchall()
+            return [str(country) for (country,) in rows]
+
+        return list(self._remembered("countries", compute))
 
     def extent(self, event_filter: EventFilter | None = None, trim: float = 0.0) -> BBox | None:
         """The box around the located events (all of them unless a filter is given).
@@ -270,40 +301,59 @@ class EventStore:
         With `trim`, that share of the events is left out on each side, so a few far-off
         events do not make the map open on a whole continent.
         """
-        where, params = self._where(event_filter or EventFilter(), None)
-        low, high = trim, 1.0 - trim
-        row = self.con.execute(
-            f"""
-            SELECT quantile_cont(latitude, ?), quantile_cont(longitude, ?),
-                   quantile_cont(latitude, ?), quantile_cont(longitude, ?)
-            FROM events{where}
-            """,
-            [low, low, high, high, *params],
-        ).fetchone()
-        if row is None or row[0] is None:
-            return None
-        return BBox(float(row[0]), float(row[1]), float(row[2]), float(row[3]))
+        event_filter = event_filter or EventFilter()
+
+        def compute() -> BBox | None:
+            where, params = self._where(event_filter, None)
+            low, high = trim, 1.0 - trim
+            row = self.con.execute(
+                f"""
+                SELECT quantile_cont(latitude, ?), quantile_cont(longitude, ?),
+                       quantile_cont(latitude, ?), quantile_cont(longitude, ?)
+                FROM events{where}
+                """,
+                [low, low, high, high, *params],
+            ).fetchone()
+            if row is None or row[0] is None:
+                return None
+            return BBox(float(row[0]), float(row[1]), float(row[2]), float(row[3]))
+
+        return self._remembered(("extent", event_filter, trim), compute)
 
     def type_counts(
         self, event_filter: EventFilter, bbox: BBox | None = None
     ) -> dict[EventType, int]:
-        where, params = self._where(event_filter, bbox)
-        rows = self.con.execute(
-            f"SELECT event_type, count(*) FROM events{where} GROUP BY 1", params
-        ).fetchall()
-        return {EventType(t): int(n) for t, n in rows}
+        def compute() -> dict[EventType, int]:
+            where, params = self._where(event_filter, bbox)
+            rows = self.con.execute(
+                f"SELECT event_type, count(*) FROM events{where} GROUP BY 1", params
+            ).fetchall()
+            return {EventType(t): int(n) for t, n in rows}
+
+        return dict(self._remembered(("types", event_filter, bbox), compute))
 
     def date_bounds(self) -> tuple[dt.date, dt.date] | None:
-        row = self.con.execute("SELECT min(date), max(last_date) FROM events").fetchone()
-        if row is None or row[0] is None:
-            return None
-        return row[0], row[1]
+        def compute() -> tuple[dt.date, dt.date] | None:
+            row = self.con.execute("SELECT min(date), max(last_date) FROM events").fetchone()
+            if row is None or row[0] is None:
+                return None
+            return row[0], row[1]
+
+        return self._remembered("date_bounds", compute)
 
     # -- aggregation --------------------------------------------------------------------------
     def aggregate(
         self, event_filter: EventFilter, zoom: int, bbox: BBox | None = None
     ) -> list[Cell]:
         """Located events grouped in grid cells sized for `zoom`, with counts per type."""
+        return list(
+            self._remembered(
+                ("cells", event_filter, zoom, bbox),
+                lambda: self._aggregate(event_filter, zoom, bbox),
+            )
+        )
+
+    def _aggregate(self, event_filter: EventFilter, zoom: int, bbox: BBox | None) -> list[Cell]:
         size = cell_size_degrees(zoom)
         where, params = self._where(event_filter, bbox)
         located = "latitude IS NOT NULL AND longitude IS NOT NULL"
