@@ -21,10 +21,10 @@ from jinja2 import Template
 from geo.escape import escape_text, script_json
 from geo.filters import EventFilter
 from geo.legend import marker_html
-from geo.mapview import POPUP_MAX_WIDTH, fan_offsets, placed
+from geo.mapview import POPUP_MAX_WIDTH, fan_offsets
 from geo.model import Event
-from geo.popup import popup_html, stub_popup_html, tooltip_text
-from geo.store import BBox, Cell, EventStore
+from geo.popup import popup_html, stub_popup_html
+from geo.store import BBox, Cell, EventStore, MapPoint
 from geo.urlstate import MapView
 from geo.vocabulary import UNCERTAINTY_RADIUS_M, EventType, style_of
 
@@ -138,11 +138,13 @@ def query_box(viewport: Viewport) -> BBox:
 
 @dataclass(frozen=True)
 class LayerContent:
-    """What the event layer draws: cells of 2+ events, and events drawn one by one."""
+    """What the event layer draws: cells of 2+ events, events drawn one by one (as light map
+    points), and the selected event in full."""
 
     cells: list[Cell]
-    events: list[Event]
+    points: list[MapPoint]
     in_box: int
+    selected: Event | None = None
 
 
 def layer_content(
@@ -155,15 +157,16 @@ def layer_content(
     in_box = store.count(event_filter, box)
     if in_box <= INDIVIDUAL_LIMIT:
         cells: list[Cell] = []
-        events = store.events(event_filter, box, limit=INDIVIDUAL_LIMIT)
+        points = store.points(event_filter, box, limit=INDIVIDUAL_LIMIT)
     else:
         all_cells = store.aggregate(event_filter, viewport.zoom, box)
         cells = [cell for cell in all_cells if cell.lone_id is None]
-        events = store.events_by_ids(cell.lone_id for cell in all_cells if cell.lone_id)
-    if selected is not None and selected.place.point is not None:
-        # The selected event is always drawn, with its popup, even inside a cell.
-        events = [e for e in events if e.id != selected.id] + [selected]
-    return LayerContent(cells, events, in_box)
+        points = store.points_by_ids(cell.lone_id for cell in all_cells if cell.lone_id)
+    if selected is None or selected.place.point is None:
+        return LayerContent(cells, points, in_box)
+    # The selected event is always drawn, with its full popup, even inside a cell.
+    others = [p for p in points if p.id != selected.id]
+    return LayerContent(cells, others, in_box, selected)
 
 
 def short_count(count: int) -> str:
@@ -276,28 +279,39 @@ class _EventLayer(MacroElement):
         self.data = data
 
 
-def _event_payload(
-    event: Event, point: tuple[float, float], offset: tuple[int, int], selected: bool
+def _marker_payload(
+    point: MapPoint, offset: tuple[int, int], full: Event | None = None
 ) -> dict[str, Any]:
+    selected = full is not None
     return {
-        "lat": point[0],
-        "lon": point[1],
+        "lat": point.latitude,
+        "lon": point.longitude,
         "dx": offset[0],
         "dy": offset[1],
-        "icon": marker_html(event.event_type, "ea-selected" if selected else "", event.id),
-        "tip": tooltip_text(event),
-        "popup": popup_html(event) if selected else stub_popup_html(event.id),
+        "icon": marker_html(point.event_type, "ea-selected" if selected else "", point.id),
+        "tip": escape_text(point.title),
+        "popup": popup_html(full) if full is not None else stub_popup_html(point.id),
         "selected": selected,
         # Only the selected event shows how uncertain its place is: circles for every event
         # in view would hide the map.
-        "radius": UNCERTAINTY_RADIUS_M[event.place.geo_precision or 3] if selected else 0,
-        "colour": style_of(event.event_type).colour,
+        "radius": UNCERTAINTY_RADIUS_M[full.place.geo_precision or 3] if full else 0,
+        "colour": style_of(point.event_type).colour,
     }
 
 
-def layer_payload(content: LayerContent, zoom: int, selected_id: str | None) -> dict[str, Any]:
-    drawn = placed(content.events)
-    offsets = fan_offsets(drawn)
+def _point_of(event: Event) -> MapPoint:
+    lat, lon = event.place.point or (0.0, 0.0)
+    return MapPoint(event.id, event.event_type, lat, lon, event.title)
+
+
+def layer_payload(content: LayerContent, zoom: int) -> dict[str, Any]:
+    selected = content.selected
+    # Selected last, so it is drawn on top of its neighbours.
+    drawn = [*content.points, *([_point_of(selected)] if selected else [])]
+    offsets = fan_offsets([(p.id, p.point) for p in drawn])
+    markers = [_marker_payload(p, offsets[p.id]) for p in content.points]
+    if selected is not None:
+        markers.append(_marker_payload(drawn[-1], offsets[selected.id], selected))
     return {
         "cells": [
             {
@@ -309,20 +323,15 @@ def layer_payload(content: LayerContent, zoom: int, selected_id: str | None) -> 
             }
             for cell in content.cells
         ],
-        "events": [
-            _event_payload(event, point, offsets[event.id], event.id == selected_id)
-            for event, point in drawn
-        ],
+        "events": markers,
         "stackZoom": STACK_ZOOM,
         "maxZoom": MAX_ZOOM,
         "popupWidth": POPUP_MAX_WIDTH,
     }
 
 
-def build_layer(
-    content: LayerContent, zoom: int, selected_id: str | None = None
-) -> folium.FeatureGroup:
+def build_layer(content: LayerContent, zoom: int) -> folium.FeatureGroup:
     """The event layer for streamlit-folium's `feature_group_to_add`."""
     group = folium.FeatureGroup(name="Events", control=False)
-    _EventLayer(script_json(layer_payload(content, zoom, selected_id))).add_to(group)
+    _EventLayer(script_json(layer_payload(content, zoom))).add_to(group)
     return group

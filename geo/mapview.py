@@ -193,15 +193,15 @@ def placed(events: Sequence[Event]) -> list[tuple[Event, Point]]:
     return [(event, event.place.point) for event in events if event.place.point is not None]
 
 
-def fan_offsets(events: Sequence[tuple[Event, Point]]) -> dict[str, tuple[int, int]]:
+def fan_offsets(markers: Sequence[tuple[str, Point]]) -> dict[str, tuple[int, int]]:
     """Pixel offsets that fan out markers sharing one point, so each stays clickable.
 
     The offset is in screen pixels (through the icon anchor), so the fan keeps its size at
     every zoom while the true location stays the centre of the fan.
     """
     groups: dict[tuple[float, float], list[str]] = {}
-    for event, (lat, lon) in events:
-        groups.setdefault((round(lat, 4), round(lon, 4)), []).append(event.id)
+    for marker_id, (lat, lon) in markers:
+        groups.setdefault((round(lat, 4), round(lon, 4)), []).append(marker_id)
     offsets: dict[str, tuple[int, int]] = {}
     for ids in groups.values():
         if len(ids) == 1:
@@ -305,7 +305,7 @@ def build_map(
     start = view or initial_view(selected)
     m = _base_map(start, urls, tiles)
     selected_marker = None
-    offsets = fan_offsets(drawn)
+    offsets = fan_offsets([(event.id, point) for event, point in drawn])
     # Selected last, so it is drawn on top of its neighbours.
     for event, point in sorted(drawn, key=lambda pair: pair[0].id == selected_id):
         marker = _add_event(m, event, point, event.id == selected_id, offsets[event.id])

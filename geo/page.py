@@ -528,7 +528,7 @@ def large_map(
         height=620,
         use_container_width=True,
         returned_objects=LARGE_MAP_RETURNED_OBJECTS,
-        feature_group_to_add=build_layer(content, viewport.zoom, selected.id if selected else None),
+        feature_group_to_add=build_layer(content, viewport.zoom),
         center=(move.lat, move.lon) if move else None,
         zoom=move.zoom if move else None,
     )

@@ -52,6 +52,31 @@ class Cell:
     lone_id: str | None = None
 
 
+@dataclass(frozen=True)
+class MapPoint:
+    """What a map needs to draw one event's marker: no popup, no quotes, no sources."""
+
+    id: str
+    event_type: EventType
+    latitude: float
+    longitude: float
+    title: str
+
+    @property
+    def point(self) -> tuple[float, float]:
+        return (self.latitude, self.longitude)
+
+
+_POINT_COLUMNS = "id, event_type, latitude, longitude, title"
+
+
+def _map_points(rows: Iterable[tuple[Any, ...]]) -> list[MapPoint]:
+    return [
+        MapPoint(i, EventType(t), float(lat), float(lon), str(title))
+        for i, t, lat, lon, title in rows
+    ]
+
+
 def cell_size_degrees(zoom: int) -> float:
     return 360.0 / float(2**zoom) / CELLS_PER_TILE
 
@@ -73,6 +98,7 @@ def _frame(events: Iterable[Event]) -> pd.DataFrame:
                 "latitude": event.place.latitude,
                 "longitude": event.place.longitude,
                 "geo_precision": event.place.geo_precision,
+                "title": event.title,
                 "search": searchable_text(event),
                 "event_json": event.model_dump_json(),
             }
@@ -88,6 +114,7 @@ def _frame(events: Iterable[Event]) -> pd.DataFrame:
             "latitude",
             "longitude",
             "geo_precision",
+            "title",
             "search",
             "event_json",
         ],
@@ -103,6 +130,7 @@ REQUIRED_COLUMNS = (
     "latitude",
     "longitude",
     "geo_precision",
+    "title",
     "search",
     "event_json",
 )
@@ -254,15 +282,29 @@ class EventStore:
         row = self.con.execute("SELECT event_json FROM events WHERE id = ?", [event_id]).fetchone()
         return Event.model_validate_json(row[0]) if row else None
 
-    def events_by_ids(self, ids: Iterable[str]) -> list[Event]:
+    def points(
+        self, event_filter: EventFilter, bbox: BBox | None = None, limit: int = 1000
+    ) -> list[MapPoint]:
+        """Located matching events as map points (light columns only), in date order."""
+        where, params = self._where(event_filter, bbox)
+        located = "latitude IS NOT NULL AND longitude IS NOT NULL"
+        where = f"{where} AND {located}" if where else f" WHERE {located}"
+        rows = self.con.execute(
+            f"SELECT {_POINT_COLUMNS} FROM events{where} ORDER BY date, id LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+        return _map_points(rows)
+
+    def points_by_ids(self, ids: Iterable[str]) -> list[MapPoint]:
+        # Light columns only: reading the full events of a million rows to find a few is slow.
         wanted = sorted(set(ids))
         if not wanted:
             return []
         rows = self.con.execute(
-            "SELECT event_json FROM events WHERE id IN (SELECT unnest(?)) ORDER BY date, id",
+            f"SELECT {_POINT_COLUMNS} FROM events WHERE list_contains(?, id) ORDER BY date, id",
             [wanted],
         ).fetchall()
-        return [Event.model_validate_json(json_text) for (json_text,) in rows]
+        return _map_points(rows)
 
     def total(self) -> int:
         return self.count(EventFilter())

@@ -11,7 +11,6 @@ import pytest
 from geo import EventFilter, EventType, load_events
 from geo.clusters import (
     INDIVIDUAL_LIMIT,
-    LayerContent,
     Viewport,
     build_layer,
     cell_html,
@@ -122,7 +121,7 @@ def test_few_events_in_view_are_drawn_one_by_one(store):
     content = layer_content(store, EventFilter(), viewport)
     assert content.in_box <= INDIVIDUAL_LIMIT
     assert content.cells == []
-    assert len(content.events) == content.in_box
+    assert len(content.points) == content.in_box
 
 
 @pytest.mark.parametrize("zoom", [3, 5, 7, 9])
@@ -133,7 +132,7 @@ def test_few_events_in_view_are_drawn_one_by_one(store):
 def test_cells_and_lone_events_account_for_every_event_in_view(store, zoom, event_filter):
     viewport = viewport_of_view(MapView(48.5, 31.0, zoom))
     content = layer_content(store, event_filter, viewport)
-    drawn = sum(cell.count for cell in content.cells) + len(content.events)
+    drawn = sum(cell.count for cell in content.cells) + len(content.points)
     assert drawn == content.in_box == store.count(event_filter, query_box(viewport))
     if content.cells:
         assert all(cell.count >= 2 for cell in content.cells)
@@ -146,8 +145,9 @@ def test_the_selected_event_is_drawn_even_inside_a_cell(store):
     assert selected is not None
     content = layer_content(store, EventFilter(), viewport, selected)
     assert content.cells, "at zoom 4 the synthetic events are aggregated"
-    assert content.events[-1].id == "syn-17"
-    payload = layer_payload(content, viewport.zoom, "syn-17")
+    assert content.selected == selected
+    assert all(point.id != "syn-17" for point in content.points)
+    payload = layer_payload(content, viewport.zoom)
     chosen = [e for e in payload["events"] if e["selected"]]
     assert len(chosen) == 1
     assert "Synthetic event 17" in chosen[0]["popup"]
@@ -156,15 +156,12 @@ def test_the_selected_event_is_drawn_even_inside_a_cell(store):
 def test_popups_are_stubs_except_for_the_selected_event(store):
     viewport = viewport_of_view(MapView(50.0, 36.2, 12))
     content = layer_content(store, EventFilter(), viewport)
-    payload = layer_payload(content, viewport.zoom, None)
+    payload = layer_payload(content, viewport.zoom)
     assert payload["events"]
-    for drawn, event in zip(payload["events"], placed_events(content), strict=True):
-        assert drawn["popup"] == stub_popup_html(event.id)
-        assert event_id_in_popup_text(html_text(drawn["popup"])) == event.id
-
-
-def placed_events(content: LayerContent):
-    return [e for e in content.events if e.place.point is not None]
+    for drawn, point in zip(payload["events"], content.points, strict=True):
+        assert drawn["popup"] == stub_popup_html(point.id)
+        assert event_id_in_popup_text(html_text(drawn["popup"])) == point.id
+        assert store.event(point.id).title == point.title
 
 
 def html_text(markup: str) -> str:
@@ -174,7 +171,7 @@ def html_text(markup: str) -> str:
 def test_the_layer_ships_a_bounded_payload_whatever_the_dataset_size(store):
     viewport = viewport_of_view(MapView(48.5, 31.0, 5))
     content = layer_content(store, EventFilter(), viewport)
-    data = script_json(layer_payload(content, viewport.zoom, None))
+    data = script_json(layer_payload(content, viewport.zoom))
     # A few hundred bytes per cell, never per event: 5,000 events fit in well under 200 KB.
     assert len(data) < 200_000
     assert content.in_box > 1000
@@ -194,8 +191,9 @@ def test_hostile_event_text_reaches_the_layer_only_escaped(tmp_path):
     store = EventStore.write(hostile, tmp_path / "bad.parquet")
     viewport = viewport_of_view(MapView(48.5, 31.0, 3))
     content = layer_content(store, EventFilter(), viewport, hostile[0])
+    assert len(content.points) == 2 and content.selected == hostile[0]
     base = build_base_map(MapView(48.5, 31.0, 3), StaticURLs("/app/static"), "offline", {}, "")
-    script = _get_feature_group_string(build_layer(content, 3, hostile[0].id), base)
+    script = _get_feature_group_string(build_layer(content, 3), base)
     for needle in ("</script>", "<img", "${", "`", "\u2028"):
         assert needle not in script
     call = re.search(r"\}\)\(feature_group_feature_group_0, (\{.*\})\);", script, re.S)
