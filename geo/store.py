@@ -260,9 +260,18 @@ class EventStore:
     def events(
         self, event_filter: EventFilter, bbox: BBox | None = None, limit: int = 1000
     ) -> list[Event]:
+        # Two steps: pick the ids on small columns, then read only those events. The file is
+        # sorted by date, so the date range of the picked ids skips the other row groups.
         where, params = self._where(event_filter, bbox)
+        picked = self.con.execute(
+            f"SELECT id, date FROM events{where} ORDER BY date, id LIMIT ?", [*params, limit]
+        ).fetchall()
+        if not picked:
+            return []
         rows = self.con.execute(
-            f"SELECT event_json FROM events{where} ORDER BY date, id LIMIT ?", [*params, limit]
+            "SELECT event_json FROM events WHERE date BETWEEN ? AND ? AND list_contains(?, id)"
+            " ORDER BY date, id",
+            [picked[0][1], picked[-1][1], [event_id for event_id, _ in picked]],
         ).fetchall()
         return [Event.model_validate_json(json_text) for (json_text,) in rows]
 
