@@ -20,7 +20,7 @@ from geo.vocabulary import EventType
 
 # Above this many events a dataset is drawn as cells: per-event markers with embedded popups
 # cost about 1 MB of HTML and a second of browser time per 1,000 events.
-LARGE_DATASET = 2_000
+LARGE_DATASET = 1_000
 
 AliasLookup = Callable[[Sequence[Event], EventFilter], Mapping[str, Sequence[str]] | None]
 
