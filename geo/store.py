@@ -85,6 +85,22 @@ def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+# The columns of a store's Parquet file, in order; `open` refuses a file that lacks one.
+REQUIRED_COLUMNS = (
+    "id",
+    "event_type",
+    "date",
+    "last_date",
+    "country",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "title",
+    "search",
+    "event_json",
+)
+
+
 def _frame(events: Iterable[Event]) -> pd.DataFrame:
     rows = []
     for event in events:
@@ -103,37 +119,7 @@ def _frame(events: Iterable[Event]) -> pd.DataFrame:
                 "event_json": event.model_dump_json(),
             }
         )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "id",
-            "event_type",
-            "date",
-            "last_date",
-            "country",
-            "latitude",
-            "longitude",
-            "geo_precision",
-            "title",
-            "search",
-            "event_json",
-        ],
-    )
-
-
-REQUIRED_COLUMNS = (
-    "id",
-    "event_type",
-    "date",
-    "last_date",
-    "country",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "title",
-    "search",
-    "event_json",
-)
+    return pd.DataFrame(rows, columns=list(REQUIRED_COLUMNS))
 
 
 class EventStore:

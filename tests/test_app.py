@@ -316,6 +316,14 @@ def test_filters_run_in_the_engine_and_the_base_map_stays_the_same(large_parquet
     assert query_value(at, "type") == "protest"
 
 
+# What streamlit-folium reports after a pan to Kharkiv at zoom 13.
+KHARKIV_AT_ZOOM_13 = {
+    "bounds": {"_southWest": {"lat": 49.9, "lng": 36.1}, "_northEast": {"lat": 50.1, "lng": 36.4}},
+    "zoom": 13,
+    "last_object_clicked_popup": None,
+}
+
+
 def test_panning_reaggregates_for_the_reported_viewport_and_writes_the_view_to_the_url(
     large_parquet, monkeypatch
 ):
@@ -325,14 +333,7 @@ def test_panning_reaggregates_for_the_reported_viewport_and_writes_the_view_to_t
     monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
     at = run()
     wide = layer_data(at)
-    at.session_state[MAP_KEY] = {
-        "bounds": {
-            "_southWest": {"lat": 49.9, "lng": 36.1},
-            "_northEast": {"lat": 50.1, "lng": 36.4},
-        },
-        "zoom": 13,
-        "last_object_clicked_popup": None,
-    }
+    at.session_state[MAP_KEY] = dict(KHARKIV_AT_ZOOM_13)
     at.run()
     near = layer_data(at)
     assert near != wide
@@ -347,14 +348,7 @@ def test_a_clicked_stub_popup_brings_the_full_event(large_parquet, monkeypatch):
     path, events = large_parquet
     monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
     at = run({"lat": "50.0", "lon": "36.25", "z": "13"})
-    at.session_state[MAP_KEY] = {
-        "bounds": {
-            "_southWest": {"lat": 49.9, "lng": 36.1},
-            "_northEast": {"lat": 50.1, "lng": 36.4},
-        },
-        "zoom": 13,
-        "last_object_clicked_popup": None,
-    }
+    at.session_state[MAP_KEY] = dict(KHARKIV_AT_ZOOM_13)
     at.run()
     stub = layer_data(at)["events"][0]
     event_id = re.search(r"Event ID: ([\w-]+)", stub["popup"]).group(1)
