@@ -22,7 +22,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -52,16 +51,10 @@ if str(REPO) not in sys.path:
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
+# The browser tests' Chromium flags and server teardown: one definition for both harnesses.
+from tests.browser.conftest import CHROMIUM_ARGS, stop_process_group  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1400, "height": 900}
 MAP_IFRAME_TITLE = "streamlit_folium.st_folium"
 MARKER_SELECTOR = ".leaflet-marker-icon, path.leaflet-interactive"
@@ -551,15 +544,7 @@ class Server:
         return proc_status_mb(self.process.pid)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=20)
-            except ProcessLookupError:
-                pass
+        stop_process_group(self.process, timeout_s=20)
         self._log.close()
 
 

@@ -59,6 +59,20 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stop_process_group(process: subprocess.Popen[bytes], timeout_s: float = 15) -> None:
+    """End a server started with start_new_session=True, and everything it started."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=timeout_s)
+    except ProcessLookupError:
+        pass
+
+
 class StreamlitServer:
     """`streamlit run app.py` on 127.0.0.1 showing one events file."""
 
@@ -131,15 +145,7 @@ class StreamlitServer:
         return text if len(text) <= LOG_TAIL_CHARS else "…" + text[-LOG_TAIL_CHARS:]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGTERM)
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=15)
-            except ProcessLookupError:
-                pass
+        stop_process_group(self.process)
         self._log.close()
 
 
