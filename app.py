@@ -36,7 +36,7 @@ with st.sidebar:
     type_counts = geo.type_counts_without_type_filter(catalog, event_filter)
     st.multiselect(
         "Event type",
-        options=page.event_types(catalog),
+        options=geo.type_options(catalog),
         format_func=lambda t: page.type_option_label(t, type_counts),
         key=page.K_TYPES,
         placeholder="All types",
@@ -95,15 +95,14 @@ with map_col:
             view=page.map_view(shown, state.view, jump),
             tiles=st.session_state[page.K_TILES],
         )
-        map_value = st_folium(
+        # A click comes back through session state: page.take_map_click reads it next run.
+        st_folium(
             the_map,
             key=page.MAP_KEY,
             height=620,
             use_container_width=True,
             returned_objects=page.MAP_RETURNED_OBJECTS,
         )
-        if page.handle_map_click(map_value, catalog):
-            st.rerun()
 
 with detail_col:
     if chosen is None:

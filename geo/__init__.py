@@ -1,7 +1,7 @@
 """Event Atlas: news events on an offline, filterable, shareable map."""
 
 from geo import settings
-from geo.catalog import Catalog, ListCatalog, type_counts_without_type_filter
+from geo.catalog import Catalog, ListCatalog, type_counts_without_type_filter, type_options
 from geo.errors import DataFileError, EventAtlasError, Problem, SettingError
 from geo.escape import escape_markdown, escape_text, safe_url
 from geo.export import to_csv, to_geojson, to_geojson_text
@@ -56,4 +56,5 @@ __all__ = [
     "to_geojson_text",
     "to_query",
     "type_counts_without_type_filter",
+    "type_options",
 ]

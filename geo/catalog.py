@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Protocol
 
 from geo.filters import EventFilter, apply_filter, count_by_type, countries_of, date_bounds
@@ -129,19 +128,6 @@ def type_options(catalog: Catalog) -> list[EventType]:
     """Every type in the dataset, in the vocabulary's order."""
     present = catalog.type_counts(EventFilter())
     return [t for t in EventType if t in present]
-
-
-def open_catalog(
-    path: Path,
-    load_dataset: Callable[[Path], Dataset],
-    open_store: Callable[[Dataset], EventStore],
-    aliases: AliasLookup | None = None,
-) -> Catalog:
-    """A Parquet file as a store; YAML in memory, or as a store when it is large."""
-    if path.suffix.lower() == ".parquet":
-        return EventStore.open(path)
-    dataset = load_dataset(path)
-    return catalog_of(dataset, open_store, aliases)
 
 
 def catalog_of(

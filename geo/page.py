@@ -19,7 +19,7 @@ from geopy.location import Location
 from streamlit_folium import st_folium
 
 from geo.assets import StaticURLs, install_assets, tiles_installed
-from geo.catalog import Catalog, catalog_of, type_options
+from geo.catalog import Catalog, catalog_of
 from geo.clusters import (
     LayerContent,
     Viewport,
@@ -339,10 +339,6 @@ def widget_filter(bounds: tuple[dt.date, dt.date] | None) -> EventFilter:
         text=str(st.session_state.get(K_TEXT) or "")[:200],
         precisions=frozenset(st.session_state.get(K_PREC) or ()),
     )
-
-
-def event_types(catalog: Catalog) -> list[EventType]:
-    return type_options(catalog)
 
 
 def selected_event(catalog: Catalog, event_filter: EventFilter) -> Event | None:

@@ -81,8 +81,12 @@ def cell_size_degrees(zoom: int) -> float:
     return 360.0 / float(2**zoom) / CELLS_PER_TILE
 
 
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
+def _literal(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+# The dataset's title travels in the Parquet file's key-value metadata.
+TITLE_KEY = "event_atlas_title"
 
 
 # The columns of a store's Parquet file, in order; `open` refuses a file that lacks one.
@@ -187,7 +191,15 @@ class EventStore:
                 "`python -m geo import FILE --out events.parquet`"
             )
             raise DataFileError([Problem(str(path), None, "", message)])
+        store.title = store._stored_title()
         return store
+
+    def _stored_title(self) -> str | None:
+        rows = self.con.execute(
+            f"SELECT value FROM parquet_kv_metadata({_literal(self.path)}) WHERE key = ?",
+            [TITLE_KEY.encode()],
+        ).fetchall()
+        return bytes(rows[0][0]).decode("utf-8") if rows else None
 
     @classmethod
     def write(cls, events: Iterable[Event], path: Path, title: str | None = None) -> EventStore:
@@ -198,8 +210,11 @@ class EventStore:
         try:
             con.register("frame", frame)
             target = _literal(temp)
+            # DDL cannot take parameters: the title goes in as a quoted SQL string literal.
+            metadata = f", KV_METADATA {{{TITLE_KEY}: {_literal(title)}}}" if title else ""
             con.execute(
-                f"COPY (SELECT * FROM frame ORDER BY date, id) TO {target} (FORMAT parquet)"
+                f"COPY (SELECT * FROM frame ORDER BY date, id) TO {target} "
+                f"(FORMAT parquet{metadata})"
             )
         finally:
             con.close()

@@ -230,6 +230,7 @@ def test_import_into_parquet_then_export_by_page_link_streams_the_filtered_event
     assert "imported 23 events" in out
     store = EventStore.open(store_path)
     assert store.total() == 23
+    assert store.title == "Imported from events.yaml"
     original = {e.id: e for e in load_events(ROOT / "data" / "events.yaml").events}
     assert all(store.event(i) == event for i, event in original.items())
 

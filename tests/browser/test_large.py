@@ -22,7 +22,7 @@ from geo.clusters import query_box, viewport_of_view
 from geo.store import Cell, EventStore
 from geo.urlstate import MapView
 
-from .conftest import APP_DIR, FIRST_RENDER_TIMEOUT_MS, StreamlitServer
+from .conftest import APP_DIR, ARTIFACTS, FIRST_RENDER_TIMEOUT_MS, StreamlitServer
 
 pytestmark = pytest.mark.browser
 
@@ -99,3 +99,5 @@ def test_a_click_on_a_lone_event_opens_its_popup(
     expect(the_map.locator(POPUP_TITLE)).to_have_text(event.title)
     expect(page.get_by_role("heading", name=event.title)).to_be_visible()
     assert f"event={event.id}" in page.url
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "large.png"))
