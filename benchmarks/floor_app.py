@@ -8,8 +8,8 @@ from __future__ import annotations
 import folium
 from streamlit_folium import st_folium
 
-from geo.assets import StaticURLs
-from geo.mapview import build_base_map
+from geo.map.assets import StaticURLs
+from geo.map.base import build_base_map
 from geo.urlstate import MapView
 
 the_map = build_base_map(MapView(49.0, 31.5, 6), StaticURLs("/app/static"), "offline", {}, "")

@@ -18,9 +18,17 @@ import streamlit as st
 from geopy.location import Location
 from streamlit_folium import st_folium
 
-from geo.assets import StaticURLs, install_assets, tiles_installed
 from geo.catalog import Catalog, catalog_of
-from geo.clusters import (
+from geo.errors import AmbiguousPlaceError, DataFileError, EventAtlasError, Problem
+from geo.escape import escape_markdown
+from geo.export import to_csv, to_geojson_text
+from geo.filters import EventFilter
+from geo.gazetteer import Gazetteer
+from geo.importers import export_acled_csv, import_file
+from geo.loader import load_events
+from geo.map.assets import StaticURLs, install_assets, tiles_installed
+from geo.map.base import SELECTED_ZOOM, build_base_map
+from geo.map.cells import (
     LayerContent,
     Viewport,
     build_layer,
@@ -29,16 +37,8 @@ from geo.clusters import (
     viewport_from_map_value,
     viewport_of_view,
 )
-from geo.errors import AmbiguousPlaceError, DataFileError, EventAtlasError, Problem
-from geo.escape import escape_markdown
-from geo.export import to_csv, to_geojson_text
-from geo.filters import EventFilter
-from geo.gazetteer import Gazetteer
-from geo.importers import export_acled_csv, import_file
-from geo.loader import load_events
-from geo.mapview import SELECTED_ZOOM, build_base_map
+from geo.map.popup import event_id_in_popup_text, panel_html, title_html
 from geo.model import Dataset, Event, country_name
-from geo.popup import event_id_in_popup_text, panel_html, title_html
 from geo.store import EventStore
 from geo.urlstate import MapView, ViewState, parse_query, to_query
 from geo.vocabulary import EventType, style_of

@@ -287,7 +287,7 @@ def test_a_parquet_dataset_is_shown_as_cells_with_the_viewport_coming_back(
     )
     # The map opens on the box around most events; everything in (and near) it is accounted for.
     from geo import EventFilter
-    from geo.clusters import query_box, view_fitting, viewport_of_view
+    from geo.map.cells import query_box, view_fitting, viewport_of_view
     from geo.store import EventStore
 
     store = EventStore.open(path)

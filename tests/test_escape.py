@@ -6,9 +6,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.assets import StaticURLs
 from geo.escape import escape_markdown, escape_text, link, safe_url
-from geo.mapview import build_map
+from geo.map.assets import StaticURLs
+from geo.map.base import build_map
 from geo.model import Event
 from tests.conftest import events_yaml
 

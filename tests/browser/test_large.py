@@ -18,7 +18,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     pytest.skip("the playwright package is not installed", allow_module_level=True)
 
 from geo import EventFilter
-from geo.clusters import query_box, viewport_of_view
+from geo.map.cells import query_box, viewport_of_view
 from geo.store import Cell, EventStore
 from geo.urlstate import MapView
 

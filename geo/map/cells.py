@@ -20,10 +20,10 @@ from jinja2 import Template
 
 from geo.escape import escape_text, script_json
 from geo.filters import EventFilter
-from geo.legend import marker_html
-from geo.mapview import POPUP_MAX_WIDTH, fan_offsets
+from geo.map.base import POPUP_MAX_WIDTH, fan_offsets
+from geo.map.legend import marker_html
+from geo.map.popup import popup_html, stub_popup_html
 from geo.model import Event
-from geo.popup import popup_html, stub_popup_html
 from geo.store import BBox, Cell, EventStore, MapPoint
 from geo.urlstate import MapView
 from geo.vocabulary import UNCERTAINTY_RADIUS_M, EventType, style_of

@@ -10,11 +10,11 @@ import folium
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from geo.assets import OFFLINE_ATTRIBUTION, OFFLINE_MAX_NATIVE_ZOOM, StaticURLs
 from geo.filters import count_by_type
-from geo.legend import Legend, marker_html
+from geo.map.assets import OFFLINE_ATTRIBUTION, OFFLINE_MAX_NATIVE_ZOOM, StaticURLs
+from geo.map.legend import Legend, marker_html
+from geo.map.popup import popup_html, tooltip_text
 from geo.model import Event
-from geo.popup import popup_html, tooltip_text
 from geo.urlstate import P_LAT, P_LON, P_ZOOM, MapView
 from geo.vocabulary import UNCERTAINTY_RADIUS_M, EventType, style_of
 

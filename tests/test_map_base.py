@@ -5,8 +5,8 @@ import re
 import pytest
 
 from geo import build_map, load_events, parse_events_text
-from geo.assets import StaticURLs
-from geo.popup import event_id_from_popup_text, popup_html
+from geo.map.assets import StaticURLs
+from geo.map.popup import event_id_from_popup_text, popup_html
 from tests.conftest import SHIPPED_EVENTS, events_yaml
 
 URLS = StaticURLs("/app/static")
@@ -104,7 +104,7 @@ def test_popup_text_round_trips_to_the_event_id():
 
 
 def test_markers_sharing_a_point_fan_out_and_single_ones_stay_put(shipped):
-    from geo.mapview import fan_offsets, placed
+    from geo.map.base import fan_offsets, placed
 
     offsets = fan_offsets([(e.id, point) for e, point in placed(shipped)])
     kharkiv = [e.id for e in shipped if e.place.name == "Kharkiv"]

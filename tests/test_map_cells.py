@@ -9,7 +9,8 @@ import re
 import pytest
 
 from geo import EventFilter, EventType, load_events
-from geo.clusters import (
+from geo.escape import script_json
+from geo.map.cells import (
     INDIVIDUAL_LIMIT,
     Viewport,
     build_layer,
@@ -22,8 +23,7 @@ from geo.clusters import (
     viewport_from_map_value,
     viewport_of_view,
 )
-from geo.escape import script_json
-from geo.popup import event_id_in_popup_text, stub_popup_html
+from geo.map.popup import event_id_in_popup_text, stub_popup_html
 from geo.store import BBox, Cell, EventStore
 from geo.urlstate import MapView
 from tests.conftest import SHIPPED_EVENTS
@@ -180,8 +180,8 @@ def test_the_layer_ships_a_bounded_payload_whatever_the_dataset_size(store):
 def test_hostile_event_text_reaches_the_layer_only_escaped(tmp_path):
     from streamlit_folium import _get_feature_group_string
 
-    from geo.assets import StaticURLs
-    from geo.mapview import build_base_map
+    from geo.map.assets import StaticURLs
+    from geo.map.base import build_base_map
 
     payload_text = "</script><img src=x onerror=alert(1)>`${alert(2)}`\u2028"
     hostile = [
