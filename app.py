@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 import geo
-from geo import page
+from geo.web import page
 
 APP_DIR = Path(__file__).resolve().parent
 

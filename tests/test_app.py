@@ -229,7 +229,7 @@ def test_events_without_coordinates_are_listed_and_explained(tmp_path, monkeypat
 
 def test_uploaded_files_import_with_their_skipped_rows_listed():
     from geo.errors import DataFileError
-    from geo.page import import_upload
+    from geo.web.page import import_upload
 
     fixtures = ROOT / "tests" / "fixtures" / "import"
     good = (fixtures / "acled_sample.csv").read_bytes()
@@ -327,7 +327,7 @@ KHARKIV_AT_ZOOM_13 = {
 def test_panning_reaggregates_for_the_reported_viewport_and_writes_the_view_to_the_url(
     large_parquet, monkeypatch
 ):
-    from geo.page import MAP_KEY
+    from geo.web.page import MAP_KEY
 
     path, _ = large_parquet
     monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
@@ -343,7 +343,7 @@ def test_panning_reaggregates_for_the_reported_viewport_and_writes_the_view_to_t
 
 
 def test_a_clicked_stub_popup_brings_the_full_event(large_parquet, monkeypatch):
-    from geo.page import MAP_KEY
+    from geo.web.page import MAP_KEY
 
     path, events = large_parquet
     monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))

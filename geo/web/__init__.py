@@ -1,0 +1,1 @@
+"""Streamlit only: the page glue, its fragments and the map component. Nothing imports it."""
