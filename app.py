@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 import geo
 from geo.web import page
+from geo.web.explore import explore
 
 APP_DIR = Path(__file__).resolve().parent
 
@@ -67,10 +67,7 @@ with st.sidebar:
         horizontal=True,
     )
 
-page.handle_table_selection()
-page.take_map_click(catalog)
 matching = catalog.count(event_filter)
-chosen = page.selected_event(catalog, event_filter)
 
 page.show_title(catalog.title)
 st.markdown(f"**{matching:,} of {catalog.total():,} events shown**")
@@ -78,51 +75,6 @@ if ignored:
     st.caption("Ignored from the link (not understood): " + ", ".join(ignored))
 page.note_unplaced(catalog.unplaced_count(event_filter), events_file)
 
-map_col, detail_col = st.columns([2.6, 1], gap="medium")
-with map_col:
-    if isinstance(catalog, geo.EventStore):
-        viewport, drawn = page.large_map(catalog, event_filter, urls, state.view, jump, chosen)
-        shown = catalog.events(event_filter, viewport.box, limit=page.TABLE_LIMIT)
-        in_view: int | None = catalog.count(event_filter, viewport.box)
-        url_view = viewport.centre
-    else:
-        shown = catalog.events(event_filter)
-        in_view, url_view = None, jump or state.view
-        the_map = geo.build_map(
-            shown,
-            urls,
-            selected_id=st.session_state.get(page.K_SELECTED),
-            view=page.map_view(shown, state.view, jump),
-            tiles=st.session_state[page.K_TILES],
-        )
-        # A click comes back through session state: page.take_map_click reads it next run.
-        st_folium(
-            the_map,
-            key=page.MAP_KEY,
-            height=620,
-            use_container_width=True,
-            returned_objects=page.MAP_RETURNED_OBJECTS,
-        )
-
-with detail_col:
-    if chosen is None:
-        st.info("Click a marker or a table row to see the event's details, figures and sources.")
-    else:
-        page.show_event_detail(chosen)
-
-st.subheader("Events", anchor=False)
-caption = page.table_caption(catalog, len(shown), in_view)
-if caption:
-    st.caption(caption)
-page.table_selection_before_render(shown)
-st.dataframe(
-    geo.events_table(shown),
-    key=page.TABLE_KEY,
-    on_select="rerun",
-    selection_mode="single-row",
-    hide_index=True,
-    width="stretch",
-)
-page.download_buttons(catalog, event_filter, shown)
-
-page.sync_url(event_filter, url_view)
+# Map, detail panel and table rerun on their own when the reader clicks, picks or pans.
+explore(catalog, event_filter, urls, jump)
+page.download_buttons(catalog, event_filter)

@@ -8,7 +8,7 @@ from geo.export import to_csv, to_geojson, to_geojson_text
 from geo.filters import EventFilter, apply_filter, count_by_type, countries_of, date_bounds
 from geo.importers import ImportResult, export_acled_csv, import_file
 from geo.loader import load_events, parse_events_text
-from geo.map.base import build_map
+from geo.map.layer import build_map
 from geo.model import Dataset, Event, Figure, Geometry, Place, Source
 from geo.store import EventStore
 from geo.table import events_table

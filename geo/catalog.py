@@ -13,8 +13,9 @@ from dataclasses import replace
 from typing import Protocol
 
 from geo.filters import EventFilter, apply_filter, count_by_type, countries_of, date_bounds
+from geo.memo import Memo
 from geo.model import Dataset, Event
-from geo.store import BBox, EventStore
+from geo.store import ANSWERS_KEPT, BBox, EventStore
 from geo.vocabulary import EventType
 
 # Above this many events a dataset is drawn as cells: per-event markers with embedded popups
@@ -26,6 +27,9 @@ AliasLookup = Callable[[Sequence[Event], EventFilter], Mapping[str, Sequence[str
 
 class Catalog(Protocol):
     title: str | None
+    # Names the data this catalog answers from (file and version, or upload digest): every
+    # shared render is keyed by it, so a changed file is never served from an old render.
+    version: str
 
     @property
     def large(self) -> bool: ...
@@ -43,7 +47,7 @@ class Catalog(Protocol):
     def date_bounds(self) -> tuple[dt.date, dt.date] | None: ...
 
     def events(
-        self, event_filter: EventFilter, bbox: BBox | None = None, limit: int = 1000
+        self, event_filter: EventFilter, bbox: BBox | None = None, limit: int | None = 1000
     ) -> list[Event]: ...
 
     def iter_events(
@@ -73,13 +77,21 @@ class ListCatalog:
 
     large = False
 
-    def __init__(self, dataset: Dataset, aliases: AliasLookup | None = None) -> None:
+    def __init__(
+        self, dataset: Dataset, aliases: AliasLookup | None = None, version: str = ""
+    ) -> None:
         self.title = dataset.title
+        self.version = version or f"memory:{id(self)}"
         self._events = list(dataset.events)
         self._by_id = {e.id: e for e in self._events}
         self._aliases = aliases
+        # Readers of one link ask the same questions: each filter is answered once.
+        self._answers: Memo[tuple[EventFilter, BBox | None]] = Memo(ANSWERS_KEPT)
 
     def _matching(self, event_filter: EventFilter, bbox: BBox | None = None) -> list[Event]:
+        return self._answers.get((event_filter, bbox), lambda: self._filter(event_filter, bbox))
+
+    def _filter(self, event_filter: EventFilter, bbox: BBox | None) -> list[Event]:
         aliases = self._aliases(self._events, event_filter) if self._aliases else None
         return [e for e in apply_filter(self._events, event_filter, aliases) if _in_box(e, bbox)]
 
@@ -113,7 +125,8 @@ class ListCatalog:
         return self._by_id.get(event_id)
 
     def contains(self, event_filter: EventFilter, event_id: str) -> bool:
-        return any(e.id == event_id for e in self._matching(event_filter))
+        event = self._by_id.get(event_id)
+        return event is not None and any(e is event for e in self._matching(event_filter))
 
     def unplaced_count(self, event_filter: EventFilter) -> int:
         return sum(1 for e in self._matching(event_filter) if not e.located)
@@ -134,7 +147,8 @@ def catalog_of(
     dataset: Dataset,
     open_store: Callable[[Dataset], EventStore],
     aliases: AliasLookup | None = None,
+    version: str = "",
 ) -> Catalog:
     if len(dataset.events) > LARGE_DATASET:
         return open_store(dataset)
-    return ListCatalog(dataset, aliases)
+    return ListCatalog(dataset, aliases, version)

@@ -10,17 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 
 from geo.errors import DataFileError, Problem
 from geo.filters import EventFilter, searchable_text
+from geo.memo import Memo
 from geo.model import Event
 from geo.text import fold
 from geo.vocabulary import EventType
@@ -29,6 +30,9 @@ from geo.vocabulary import EventType
 CELLS_PER_TILE = 4
 # Answers kept per store: counts and facts are tiny, a filter-and-view history is cheap.
 ANSWERS_KEPT = 512
+# A list of whole events read at once never holds more than this: larger reads go through
+# iter_events, in batches.
+TABLE_ROWS_MAX = 10_000
 T = TypeVar("T")
 
 
@@ -138,31 +142,25 @@ class EventStore:
     def __init__(self, path: Path, title: str | None = None) -> None:
         self.path = Path(path)
         self.title = title
+        stat = self.path.stat()
+        # The file is read-only while open; its name, time and size name this version of it.
+        self.version = f"parquet:{self.path}:{stat.st_mtime_ns}:{stat.st_size}"
         self._connection = duckdb.connect()
         # DDL cannot take parameters: the path goes in as a quoted SQL string literal.
         self._connection.execute(
             f"CREATE VIEW events AS SELECT * FROM read_parquet({_literal(self.path)})"
         )
         self._local = threading.local()
-        self._answers: OrderedDict[Hashable, Any] = OrderedDict()
-        self._answers_lock = threading.Lock()
+        self._answers: Memo[Hashable] = Memo(ANSWERS_KEPT)
 
     def _remembered(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """The answer to a question asked before, else computed and kept (the file is read-only).
+        """The answer to a question asked before, else computed once and kept.
 
-        A pan reruns the page with the same filters: counts for the sidebar, the total and the
-        dataset's facts then cost nothing; only what depends on the view is asked again.
+        The file is read-only, so an answer never goes stale. A pan reruns the page with the
+        same filters: counts for the sidebar, the total and the dataset's facts then cost
+        nothing; only what depends on the view is asked again.
         """
-        with self._answers_lock:
-            if key in self._answers:
-                self._answers.move_to_end(key)
-                return cast(T, self._answers[key])
-        answer = compute()
-        with self._answers_lock:
-            self._answers[key] = answer
-            while len(self._answers) > ANSWERS_KEPT:
-                self._answers.popitem(last=False)
-        return answer
+        return self._answers.get(key, compute)
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -259,13 +257,14 @@ class EventStore:
         return self._remembered(("count", event_filter, bbox), compute)
 
     def events(
-        self, event_filter: EventFilter, bbox: BBox | None = None, limit: int = 1000
+        self, event_filter: EventFilter, bbox: BBox | None = None, limit: int | None = 1000
     ) -> list[Event]:
         # Two steps: pick the ids on small columns, then read only those events. The file is
         # sorted by date, so the date range of the picked ids skips the other row groups.
         where, params = self._where(event_filter, bbox)
         picked = self.con.execute(
-            f"SELECT id, date FROM events{where} ORDER BY date, id LIMIT ?", [*params, limit]
+            f"SELECT id, date FROM events{where} ORDER BY date, id LIMIT ?",
+            [*params, TABLE_ROWS_MAX if limit is None else limit],
         ).fetchall()
         if not picked:
             return []

@@ -7,9 +7,11 @@ import re
 
 import pytest
 import streamlit as st
+from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.testing.v1 import AppTest
 
 from geo import load_events
+from geo.web.explore import MAP_KEY
 from tests.conftest import ROOT, SHIPPED_EVENTS, events_yaml
 
 APP = str(ROOT / "app.py")
@@ -53,6 +55,46 @@ def map_args(at: AppTest) -> dict:
     return json.loads(component.proto.json_args)
 
 
+def layer_data(at: AppTest) -> dict:
+    """The event layer the map was handed (geo.map.layer.layer_script)."""
+    script = map_args(at)["feature_group"]
+    call = re.search(r"eaDrawLayer\(map_div, feature_group_feature_group_0, (\{.*\})\);", script)
+    assert call is not None, "the event layer is on the map"
+    return json.loads(call.group(1))
+
+
+def send(at: AppTest, element_id: str, value: object, field: str = "json_value") -> AppTest:
+    """What the browser sends when a reader uses a widget AppTest cannot drive itself (the map,
+    a table row): the widget's new value, with every other widget's as it is. Callbacks run."""
+    states = WidgetStates()
+    states.widgets.extend(w for w in at._tree.get_widget_states().widgets if w.id != element_id)
+    changed = states.widgets.add()
+    changed.id = element_id
+    setattr(changed, field, json.dumps(value))
+    at._run(states)
+    assert not at.exception, at.exception
+    return at
+
+
+def click_map(at: AppTest, event_id: str, **reported: object) -> AppTest:
+    """A click on the event's marker, as streamlit-folium reports it (its popup's text)."""
+    (component,) = at.get("component_instance")
+    previous = at.session_state.get(MAP_KEY, {})
+    clicks = int(previous.get("last_object_clicked_count") or 0)
+    value = {
+        **reported,
+        "last_object_clicked_count": clicks + 1,
+        "last_object_clicked_popup": f"Some title … Event ID: {event_id}",
+    }
+    return send(at, component.proto.id, value)
+
+
+def pick_row(at: AppTest, row: int) -> AppTest:
+    return send(
+        at, at.dataframe[0].proto.id, {"selection": {"rows": [row], "columns": []}}, "string_value"
+    )
+
+
 def test_page_shows_every_shipped_event_by_default():
     at = run()
     total = len(load_events(SHIPPED_EVENTS).events)
@@ -68,19 +110,28 @@ def test_page_shows_every_shipped_event_by_default():
 
 def test_map_is_wired_with_local_assets_a_stable_key_and_minimal_returns():
     args = map_args(run())
-    assert args["returned_objects"] == ["last_object_clicked_popup"]
+    # Clicks only: panning a small map reruns nothing.
+    assert args["returned_objects"] == ["last_object_clicked_popup", "last_object_clicked_count"]
+    # Listed as the frontend lists them, so a freshly loaded map does not rerun the page.
+    assert args["default"] == {"last_object_clicked_count": 0, "last_object_clicked_popup": None}
     assert all(link.startswith("/app/static/") for link in args["js_links"] + args["css_links"])
     assert "https://" not in args["header"]
+    # The base map holds no event: they come as the layer.
+    assert "data-event-id" not in args["script"] and len(layer_data(run())["events"]) > 20
 
 
 def test_type_filter_changes_counts_and_url():
     at = run()
     total = shown_count(at)[1]
+    before = map_args(at)
     at.multiselect(key="f_types").set_value(["shelling"]).run()
     shown, _ = shown_count(at)
     assert 0 < shown < total
     assert query_value(at, "type") == "shelling"
-    assert "ea-type-armed_clash" not in map_args(at)["script"]
+    after = map_args(at)
+    assert {e["type"] for e in layer_data(at)["events"]} == {"shelling"}
+    # Only the layer changed: the same base map stays mounted.
+    assert after["script"] == before["script"] and after["feature_group"] != before["feature_group"]
 
 
 def test_type_options_show_counts():
@@ -113,7 +164,9 @@ def test_link_restores_filters_selection_and_view():
     assert at.session_state["selected"] == "kharkiv-residential-shelling"
     assert any("Kharkiv" in html_block for html_block in html_blocks(at))
     script = map_args(at)["script"]
-    assert "49.99" in script and '"zoom": 9' in script and ".openPopup();" in script
+    assert "49.99" in script and '"zoom": 9' in script
+    chosen = [e for e in layer_data(at)["events"] if e["selected"]]
+    assert [e["id"] for e in chosen] == ["kharkiv-residential-shelling"]
     assert query_value(at, "event") == "kharkiv-residential-shelling"
 
 
@@ -134,7 +187,7 @@ def test_hostile_link_is_ignored_field_by_field_and_never_reaches_the_page():
     note = next(c.value for c in at.caption if "Ignored from the link" in c.value)
     for field in ("type", "event", "q", "map view", "from", "tiles"):
         assert field in note
-    page_text = json.dumps([str(e) for e in at.main]) + map_args(at)["script"]
+    page_text = json.dumps([str(e) for e in at.main]) + json.dumps(map_args(at))
     assert "<script>alert(1)" not in page_text and "onerror=alert" not in page_text
 
 
@@ -157,13 +210,37 @@ def test_events_file_comes_from_the_environment(tmp_path, monkeypatch):
     assert shown_count(run()) == (2, 2)
 
 
-def test_table_row_selects_the_event():
+def test_table_row_selects_the_event_and_the_map_goes_to_it():
     at = run()
-    at.session_state["events_table"] = {"selection": {"rows": [2], "columns": []}}
-    at.run()
+    base = map_args(at)["script"]
+    pick_row(at, 4)
     events = load_events(SHIPPED_EVENTS).events
-    assert at.session_state["selected"] == events[2].id
-    assert query_value(at, "event") == events[2].id
+    assert at.session_state["selected"] == events[4].id
+    assert query_value(at, "event") == events[4].id
+    args = map_args(at)
+    assert args["script"] == base, "the map is not remounted"
+    assert args["center"] == list(events[4].place.point) and args["zoom"] is None
+    assert [e["id"] for e in layer_data(at)["events"] if e["selected"]] == [events[4].id]
+    assert at.dataframe[0].proto.id and at.session_state["events_table"]["selection"]["rows"] == [4]
+
+
+def test_a_marker_click_selects_its_event_every_time_it_is_clicked():
+    at = run()
+    events = load_events(SHIPPED_EVENTS).events
+    base = map_args(at)["script"]
+    click_map(at, events[1].id)
+    assert at.session_state["selected"] == events[1].id
+    assert query_value(at, "event") == events[1].id
+    assert any(events[1].title in block for block in html_blocks(at))
+    pick_row(at, 5)
+    assert at.session_state["selected"] == events[5].id
+    # The same popup clicked again is still a click (streamlit-folium#316): its count moved.
+    click_map(at, events[1].id)
+    assert at.session_state["selected"] == events[1].id
+    assert map_args(at)["script"] == base
+    # A click on no known event changes nothing.
+    click_map(at, "no-such-event")
+    assert at.session_state["selected"] == events[1].id
 
 
 def test_untrusted_text_never_goes_through_markdown(tmp_path, monkeypatch):
@@ -197,8 +274,10 @@ def test_go_to_place_centres_the_map_on_submit_only():
     assert "52.35" not in map_args(at)["script"]  # typing alone does nothing
     next(t for t in at.text_input if t.label == "Go to place").input("Gomel region")
     next(b for b in at.button if b.label == "Go").click().run()
-    script = map_args(at)["script"]
-    assert "52.35" in script and '"zoom": 7' in script
+    args = map_args(at)
+    # The mounted map is moved there, not replaced.
+    assert abs(args["center"][0] - 52.35) < 0.05 and args["zoom"] == 7
+    assert "52.3" not in args["script"]
     assert query_value(at, "z") == "7"
     assert any("Homyel' region" in c.value for c in at.caption)
 
@@ -224,7 +303,7 @@ def test_events_without_coordinates_are_listed_and_explained(tmp_path, monkeypat
     assert len(at.dataframe[0].value) == 2
     assert "1 of the events shown has no coordinates" in at.info[0].value
     assert at.code[0].value == f"python -m geo geocode {path} --write"
-    assert "unplaced" not in map_args(at)["script"]
+    assert "unplaced" not in json.dumps(map_args(at))
 
 
 def test_uploaded_files_import_with_their_skipped_rows_listed():
@@ -263,13 +342,6 @@ def large_parquet(tmp_path_factory):
     return path, events
 
 
-def layer_data(at: AppTest) -> dict:
-    script = map_args(at)["feature_group"]
-    call = re.search(r"\}\)\(feature_group_feature_group_0, (\{.*\})\);", script, re.S)
-    assert call is not None, "the event layer is on the map"
-    return json.loads(call.group(1))
-
-
 def test_a_parquet_dataset_is_shown_as_cells_with_the_viewport_coming_back(
     large_parquet, monkeypatch
 ):
@@ -278,7 +350,12 @@ def test_a_parquet_dataset_is_shown_as_cells_with_the_viewport_coming_back(
     at = run()
     assert shown_count(at) == (len(events), len(events))
     args = map_args(at)
-    assert args["returned_objects"] == ["last_object_clicked_popup", "bounds", "zoom"]
+    assert args["returned_objects"] == [
+        "last_object_clicked_popup",
+        "last_object_clicked_count",
+        "bounds",
+        "zoom",
+    ]
     data = layer_data(at)
     assert data["cells"], "many events in view are aggregated"
     assert len(data["events"]) < 100
@@ -327,15 +404,15 @@ KHARKIV_AT_ZOOM_13 = {
 def test_panning_reaggregates_for_the_reported_viewport_and_writes_the_view_to_the_url(
     large_parquet, monkeypatch
 ):
-    from geo.web.page import MAP_KEY
-
     path, _ = large_parquet
     monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
     at = run()
     wide = layer_data(at)
-    at.session_state[MAP_KEY] = dict(KHARKIV_AT_ZOOM_13)
-    at.run()
+    base = map_args(at)["script"]
+    (component,) = at.get("component_instance")
+    send(at, component.proto.id, dict(KHARKIV_AT_ZOOM_13))
     near = layer_data(at)
+    assert map_args(at)["script"] == base
     assert near != wide
     assert near["cells"] == [] and near["events"], "few events in a small view: one by one"
     assert query_value(at, "z") == "13"
@@ -343,20 +420,14 @@ def test_panning_reaggregates_for_the_reported_viewport_and_writes_the_view_to_t
 
 
 def test_a_clicked_stub_popup_brings_the_full_event(large_parquet, monkeypatch):
-    from geo.web.page import MAP_KEY
-
     path, events = large_parquet
     monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
     at = run({"lat": "50.0", "lon": "36.25", "z": "13"})
-    at.session_state[MAP_KEY] = dict(KHARKIV_AT_ZOOM_13)
-    at.run()
+    (component,) = at.get("component_instance")
+    send(at, component.proto.id, dict(KHARKIV_AT_ZOOM_13))
     stub = layer_data(at)["events"][0]
     event_id = re.search(r"Event ID: ([\w-]+)", stub["popup"]).group(1)
-    at.session_state[MAP_KEY] = {
-        **at.session_state[MAP_KEY],
-        "last_object_clicked_popup": f"Loading the event… Event ID: {event_id}",
-    }
-    at.run()
+    click_map(at, event_id, **KHARKIV_AT_ZOOM_13)
     assert at.session_state["selected"] == event_id
     chosen = [e for e in layer_data(at)["events"] if e["selected"]]
     assert len(chosen) == 1 and "ea-popup-title" in chosen[0]["popup"]
@@ -382,6 +453,11 @@ def test_large_downloads_are_written_only_when_asked(large_parquet, monkeypatch)
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download CSV", "Download GeoJSON", "Download ACLED CSV"]
     # Deferred: the page sends no file until a button is clicked.
+    assert all(not b.proto.url for b in at.get("download_button"))
+
+
+def test_small_downloads_are_written_only_when_asked_too():
+    at = run()
     assert all(not b.proto.url for b in at.get("download_button"))
 
 

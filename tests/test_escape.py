@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 
 from hypothesis import given, settings
@@ -8,7 +9,7 @@ from hypothesis import strategies as st
 
 from geo.escape import escape_markdown, escape_text, link, safe_url
 from geo.map.assets import StaticURLs
-from geo.map.base import build_map
+from geo.map.layer import build_map
 from geo.model import Event
 from tests.conftest import events_yaml
 
@@ -45,10 +46,18 @@ def test_user_text_reaches_the_rendered_map_only_escaped(payload):
     marked = f"QZX{payload}XZQ"  # alphanumeric fences survive escaping unchanged
     event = base.model_copy(update={"title": marked, "summary": marked, "actors": [marked]})
     rendered = build_map([event], StaticURLs("/app/static")).get_root().render()
-    found = re.findall(r"QZX(.*?)XZQ", rendered, flags=re.DOTALL)
+    # The event travels as JSON inside the map's script; script_json turns & < > into \u
+    # escapes, which JSON reads back as the same characters.
+    layer = re.search(r"window\.eaLayerData = (\{.*?\});\n", rendered)
+    assert layer is not None
+    outside = rendered.replace(layer.group(1), "")
+    assert "QZX" not in outside, "user text appears only inside the layer's data"
+    found = re.findall(r"QZX(.*?)XZQ", json.dumps(json.loads(layer.group(1)), ensure_ascii=False))
     # Title in tooltip + popup, summary and actors in popup: every copy is the escaped one.
     assert len(found) >= 4
-    assert set(found) == {escape_text(payload)}
+    assert {json.loads(f'"{text}"') for text in found} == {escape_text(payload)}
+    for needle in ("</script", "<img", "<svg", "`", "${", "\u2028"):
+        assert needle not in layer.group(1)
 
 
 def test_safe_url_allows_only_http_and_https():

@@ -1,4 +1,4 @@
-"""The large map: viewports, aggregation by view, the event layer and what it ships."""
+"""The large map: viewports, aggregation by view, and the layer it ships."""
 
 from __future__ import annotations
 
@@ -13,16 +13,14 @@ from geo.escape import script_json
 from geo.map.cells import (
     INDIVIDUAL_LIMIT,
     Viewport,
-    build_layer,
     cell_html,
-    layer_content,
-    layer_payload,
     query_box,
     short_count,
     view_fitting,
     viewport_from_map_value,
     viewport_of_view,
 )
+from geo.map.layer import content_in_view, layer_payload, layer_script
 from geo.map.popup import event_id_in_popup_text, stub_popup_html
 from geo.store import BBox, Cell, EventStore
 from geo.urlstate import MapView
@@ -118,10 +116,11 @@ def test_small_pans_ask_for_the_same_box_and_it_covers_the_view():
 
 def test_few_events_in_view_are_drawn_one_by_one(store):
     viewport = viewport_of_view(MapView(50.0, 36.2, 12))
-    content = layer_content(store, EventFilter(), viewport)
-    assert content.in_box <= INDIVIDUAL_LIMIT
+    content = content_in_view(store, EventFilter(), viewport)
+    in_box = store.count(EventFilter(), query_box(viewport))
+    assert 0 < in_box <= INDIVIDUAL_LIMIT
     assert content.cells == []
-    assert len(content.points) == content.in_box
+    assert len(content.points) == in_box
 
 
 @pytest.mark.parametrize("zoom", [3, 5, 7, 9])
@@ -131,9 +130,9 @@ def test_few_events_in_view_are_drawn_one_by_one(store):
 )
 def test_cells_and_lone_events_account_for_every_event_in_view(store, zoom, event_filter):
     viewport = viewport_of_view(MapView(48.5, 31.0, zoom))
-    content = layer_content(store, event_filter, viewport)
+    content = content_in_view(store, event_filter, viewport)
     drawn = sum(cell.count for cell in content.cells) + len(content.points)
-    assert drawn == content.in_box == store.count(event_filter, query_box(viewport))
+    assert drawn == store.count(event_filter, query_box(viewport))
     if content.cells:
         assert all(cell.count >= 2 for cell in content.cells)
         assert all(sum(cell.types.values()) == cell.count for cell in content.cells)
@@ -143,9 +142,9 @@ def test_the_selected_event_is_drawn_even_inside_a_cell(store):
     viewport = viewport_of_view(MapView(48.5, 31.0, 4))
     selected = store.event("syn-17")
     assert selected is not None
-    content = layer_content(store, EventFilter(), viewport, selected)
+    content = content_in_view(store, EventFilter(), viewport, selected)
     assert content.cells, "at zoom 4 the synthetic events are aggregated"
-    assert content.selected == selected
+    assert content.selected_id == "syn-17" and list(content.events) == [selected]
     assert all(point.id != "syn-17" for point in content.points)
     payload = layer_payload(content, viewport.zoom)
     chosen = [e for e in payload["events"] if e["selected"]]
@@ -155,13 +154,20 @@ def test_the_selected_event_is_drawn_even_inside_a_cell(store):
 
 def test_popups_are_stubs_except_for_the_selected_event(store):
     viewport = viewport_of_view(MapView(50.0, 36.2, 12))
-    content = layer_content(store, EventFilter(), viewport)
+    content = content_in_view(store, EventFilter(), viewport)
     payload = layer_payload(content, viewport.zoom)
-    assert payload["events"]
+    assert payload["events"] and payload["shapes"] == []
     for drawn, point in zip(payload["events"], content.points, strict=True):
-        assert drawn["popup"] == stub_popup_html(point.id)
+        assert drawn["popup"] == stub_popup_html(point.id) and drawn["radius"] == 0
         assert event_id_in_popup_text(html_text(drawn["popup"])) == point.id
         assert store.event(point.id).title == point.title
+
+
+def layer_data(script: str) -> dict:
+    """The payload a layer script hands to the base map's drawing code."""
+    call = re.search(r"eaDrawLayer\(map_div, feature_group_feature_group_0, (\{.*\})\);", script)
+    assert call is not None, "the layer draws through eaDrawLayer"
+    return json.loads(call.group(1))
 
 
 def html_text(markup: str) -> str:
@@ -170,19 +176,14 @@ def html_text(markup: str) -> str:
 
 def test_the_layer_ships_a_bounded_payload_whatever_the_dataset_size(store):
     viewport = viewport_of_view(MapView(48.5, 31.0, 5))
-    content = layer_content(store, EventFilter(), viewport)
+    content = content_in_view(store, EventFilter(), viewport)
     data = script_json(layer_payload(content, viewport.zoom))
     # A few hundred bytes per cell, never per event: 5,000 events fit in well under 200 KB.
     assert len(data) < 200_000
-    assert content.in_box > 1000
+    assert store.count(EventFilter(), query_box(viewport)) > 1000
 
 
 def test_hostile_event_text_reaches_the_layer_only_escaped(tmp_path):
-    from streamlit_folium import _get_feature_group_string
-
-    from geo.map.assets import StaticURLs
-    from geo.map.base import build_base_map
-
     payload_text = "</script><img src=x onerror=alert(1)>`${alert(2)}`\u2028"
     hostile = [
         e.model_copy(update={"title": payload_text, "summary": payload_text, "id": f"bad-{i}"})
@@ -190,15 +191,12 @@ def test_hostile_event_text_reaches_the_layer_only_escaped(tmp_path):
     ]
     store = EventStore.write(hostile, tmp_path / "bad.parquet")
     viewport = viewport_of_view(MapView(48.5, 31.0, 3))
-    content = layer_content(store, EventFilter(), viewport, hostile[0])
-    assert len(content.points) == 2 and content.selected == hostile[0]
-    base = build_base_map(MapView(48.5, 31.0, 3), StaticURLs("/app/static"), "offline", {}, "")
-    script = _get_feature_group_string(build_layer(content, 3), base)
+    content = content_in_view(store, EventFilter(), viewport, hostile[0])
+    assert len(content.points) == 2 and content.selected_id == hostile[0].id
+    script = layer_script(layer_payload(content, 3))
     for needle in ("</script>", "<img", "${", "`", "\u2028"):
         assert needle not in script
-    call = re.search(r"\}\)\(feature_group_feature_group_0, (\{.*\})\);", script, re.S)
-    assert call is not None
-    data = json.loads(call.group(1))
+    data = layer_data(script)
     assert len(data["events"]) == 3
     selected = next(e for e in data["events"] if e["selected"])
     assert "&lt;img src=x onerror=alert(1)&gt;&#96;&#36;&#123;" in selected["tip"]

@@ -1,22 +1,20 @@
-"""Build the folium map for a set of events: markers, shapes, uncertainty, legend, basemaps."""
+"""The base map: basemaps, styles, the legend's frame and the code that draws event layers."""
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import folium
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
-from geo.filters import count_by_type
 from geo.map.assets import OFFLINE_ATTRIBUTION, OFFLINE_MAX_NATIVE_ZOOM, StaticURLs
-from geo.map.legend import Legend, marker_html
-from geo.map.popup import popup_html, tooltip_text
+from geo.map.legend import Legend
 from geo.model import Event
+from geo.store import BBox
 from geo.urlstate import P_LAT, P_LON, P_ZOOM, MapView
-from geo.vocabulary import UNCERTAINTY_RADIUS_M, EventType, style_of
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = (
@@ -72,28 +70,49 @@ MAP_CSS = """
 
 
 class _ViewToURL(MacroElement):
-    """Writes the map's centre and zoom into the page URL as the user pans.
+    """Keeps the map's centre and zoom in the page URL: the map owns those three parameters.
 
     It runs in the browser, so panning never reruns the Streamlit script, yet a copied link
     still reopens the same view. The map iframe is same-origin with the page.
+
+    Streamlit also writes the page URL, from the server's state, which has not seen the pans
+    made here; a URL it wrote would put the map back where it opened. So every URL written
+    into the page's history gets this map's current view as it is written.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         (function(map) {
-            function writeView() {
-                try {
-                    var page = window.parent;
-                    var url = new URL(page.location.href);
+            try {
+                var page = window.parent;
+                var withView = function(address) {
+                    var url = new URL(address, page.location.href);
                     var c = map.getCenter();
                     url.searchParams.set({{ this.keys[0] }}, c.lat.toFixed(4));
                     url.searchParams.set({{ this.keys[1] }}, c.lng.toFixed(4));
                     url.searchParams.set({{ this.keys[2] }}, String(map.getZoom()));
-                    page.history.replaceState(page.history.state, "", url.toString());
-                } catch (e) { /* a cross-origin host page: the URL simply stays as it is */ }
-            }
-            map.on("moveend", writeView);
+                    return url.pathname + url.search + url.hash;
+                };
+                // The map mounted last (a new basemap mounts a new map) owns the view.
+                page.eaMapView = withView;
+                if (!page.eaHistoryKeepsView) {
+                    page.eaHistoryKeepsView = true;
+                    ["pushState", "replaceState"].forEach(function(name) {
+                        var original = page.history[name];
+                        page.history[name] = function(state, title, address) {
+                            if (address !== undefined && address !== null) {
+                                try { address = page.eaMapView(String(address)); }
+                                catch (e) { /* that map is gone: keep the address */ }
+                            }
+                            return original.call(page.history, state, title, address);
+                        };
+                    });
+                }
+                map.on("moveend", function() {
+                    page.history.replaceState(page.history.state, "", page.location.href);
+                });
+            } catch (e) { /* a cross-origin host page: the URL simply stays as it is */ }
         })({{ this._parent.get_name() }});
         {% endmacro %}
         """
@@ -102,36 +121,6 @@ class _ViewToURL(MacroElement):
     def __init__(self) -> None:
         super().__init__()
         self.keys = [json.dumps(P_LAT), json.dumps(P_LON), json.dumps(P_ZOOM)]
-
-
-class _OpenPopup(MacroElement):
-    """Opens the popup of the selected event once Leaflet's stylesheet has applied.
-
-    streamlit-folium inserts leaflet.css after the map script starts; a popup opened before
-    that is measured unstyled (as wide as the map), and its auto-pan moves the map off the
-    view the link asked for.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function(layer, tries) {
-            function styled() {
-                var pane = layer._map && layer._map.getPane("mapPane");
-                return pane && window.getComputedStyle(pane).position === "absolute";
-            }
-            (function attempt() {
-                if (styled() || tries-- <= 0) { layer.openPopup(); }
-                else { window.setTimeout(attempt, 50); }
-            })();
-        })({{ this.layer_name }}, 100);
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, layer_name: str) -> None:
-        super().__init__()
-        self.layer_name = layer_name
 
 
 class _IconPath(MacroElement):
@@ -214,109 +203,105 @@ def fan_offsets(markers: Sequence[tuple[str, Point]]) -> dict[str, tuple[int, in
     return offsets
 
 
-def _add_event(
-    m: folium.Map, event: Event, point: Point, selected: bool, offset: tuple[int, int] = (0, 0)
-) -> folium.Marker:
-    style = style_of(event.event_type)
-    location = list(point)
-    radius = UNCERTAINTY_RADIUS_M[event.place.geo_precision or 3]
-    if radius:
-        circle = folium.Circle(
-            location,
-            radius=radius,
-            color=style.colour,
-            weight=1.5,
-            dash_array="6 6",
-            fill=True,
-            fill_opacity=0.06,
-        )
-        # folium drops `interactive` from path options; without it the circle eats clicks
-        # meant for the shapes and markers under it.
-        circle.options["interactive"] = False
-        circle.add_to(m)
-    if event.geometry is not None:
-        for path in event.geometry.latlon_paths():
-            shape: folium.PolyLine | folium.Polygon
-            if event.geometry.type in ("Polygon", "MultiPolygon"):
-                shape = folium.Polygon(
-                    path, color=style.colour, weight=4, opacity=0.85, fill=True, fill_opacity=0.15
-                )
-            else:
-                shape = folium.PolyLine(
-                    path, color=style.colour, weight=4, opacity=0.85, dash_array="10 6"
-                )
-            shape.add_child(folium.Tooltip(tooltip_text(event)))
-            shape.add_child(folium.Popup(popup_html(event), max_width=POPUP_MAX_WIDTH))
-            shape.add_to(m)
-    icon = folium.DivIcon(
-        html=marker_html(event.event_type, "ea-selected" if selected else "", event.id),
-        icon_size=(26, 26),
-        icon_anchor=(13 - offset[0], 13 - offset[1]),
-        popup_anchor=(offset[0], offset[1] - 12),
-        class_name="ea-divicon",
-    )
-    marker = folium.Marker(
-        location,
-        icon=icon,
-        tooltip=folium.Tooltip(tooltip_text(event)),
-        popup=folium.Popup(popup_html(event), max_width=POPUP_MAX_WIDTH),
-        z_index_offset=1000 if selected else 0,
-    )
-    marker.add_to(m)
-    return marker
+class _LayerCode(MacroElement):
+    """Defines `eaDrawLayer`, which draws an event layer's payload (geo.map.layer) into a group.
 
-
-def build_base_map(
-    view: MapView,
-    urls: StaticURLs,
-    tiles: str,
-    legend_counts: Mapping[EventType, int],
-    legend_what: str,
-) -> folium.Map:
-    """A map with basemap, legend and URL sync but no events: a large map adds them as a layer.
-
-    Nothing in it depends on the filters or the viewport, so its script stays the same while
-    the user filters and pans, and streamlit-folium swaps only the event layer.
+    It is part of the base map, so it is sent and compiled once per reader; each layer swap
+    then carries data only. Strings in the payload are escaped HTML (geo.escape); they are
+    given to Leaflet as HTML, never evaluated.
     """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.eaDrawLayer = function(map, group, data, keep) {
+            keep = keep || function() { return true; };
+            if (window.eaLegend) { window.eaLegend.update(data.legend); }
+            function zoomInto(e) {
+                if (map.getZoom() < data.stackZoom) {
+                    map.setView(e.latlng, Math.min(map.getZoom() + 2, data.maxZoom));
+                }
+            }
+            // An element, not a string: streamlit-folium sends back the popup's innerText.
+            function popupOf(html) {
+                var content = document.createElement("div");
+                content.innerHTML = html;
+                return content;
+            }
+            function openWhenStyled(marker, tries) {
+                // Leaflet's stylesheet may arrive after the script: a popup measured unstyled
+                // is as wide as the map, and its auto-pan would move the view a link asked for.
+                var pane = map.getPane("mapPane");
+                var styled = pane && window.getComputedStyle(pane).position === "absolute";
+                if (styled || tries <= 0) { if (marker._map) { marker.openPopup(); } }
+                else { window.setTimeout(function() { openWhenStyled(marker, tries - 1); }, 50); }
+            }
+            data.cells.forEach(function(c) {
+                var cell = L.marker([c.lat, c.lon], {
+                    icon: L.divIcon({html: c.html, className: "ea-cell-icon",
+                                     iconSize: [c.size, c.size]}),
+                    riseOnHover: true, keyboard: false
+                });
+                cell.bindTooltip(c.tip, {direction: "top"});
+                cell.on("click", zoomInto);
+                group.addLayer(cell);
+            });
+            data.events.forEach(function(e, index) {
+                if (!keep(e)) { return; }
+                if (e.radius) {
+                    // Not interactive: it must not catch clicks meant for markers under it.
+                    group.addLayer(L.circle([e.lat, e.lon], {
+                        radius: e.radius, color: e.colour, weight: 1.5, dashArray: "6 6",
+                        fill: true, fillOpacity: 0.06, interactive: false
+                    }));
+                }
+                data.shapes.forEach(function(s) {
+                    if (s.event !== index) { return; }
+                    var options = {color: e.colour, weight: 4, opacity: 0.85};
+                    var shape = s.kind === "polygon"
+                        ? L.polygon(s.path, Object.assign(options, {fill: true, fillOpacity: 0.15}))
+                        : L.polyline(s.path, Object.assign(options, {dashArray: "10 6"}));
+                    shape.bindTooltip(e.tip);
+                    shape.bindPopup(popupOf(e.popup), {maxWidth: data.popupWidth});
+                    group.addLayer(shape);
+                });
+                var marker = L.marker([e.lat, e.lon], {
+                    icon: L.divIcon({html: e.icon, className: "ea-divicon", iconSize: [26, 26],
+                                     iconAnchor: [13 - e.dx, 13 - e.dy],
+                                     popupAnchor: [e.dx, e.dy - 12]}),
+                    zIndexOffset: e.selected ? 1000 : 0
+                });
+                marker.bindTooltip(e.tip);
+                // The selected popup reopens after every layer swap: it must not pan the map,
+                // or each pan would be undone.
+                marker.bindPopup(popupOf(e.popup),
+                                 {maxWidth: data.popupWidth, autoPan: !e.selected});
+                group.addLayer(marker);
+                if (e.selected) { openWhenStyled(marker, 100); }
+            });
+            // A click on a marker is reported by its count (streamlit-folium sends nothing
+            // when the same popup is clicked twice, #316); a new layer starts a clean slate.
+            if (window.__GLOBAL_DATA__) { window.__GLOBAL_DATA__.last_object_clicked_popup = null; }
+        };
+        {% endmacro %}
+        """
+    )
+
+
+MapStart = MapView | BBox
+
+
+def build_base_map(start: MapStart, urls: StaticURLs, tiles: str) -> folium.Map:
+    """Basemap, styles, legend frame, URL sync and the layer's drawing code: no events.
+
+    Nothing in it depends on the filters, the selection or the viewport, so a page mounts it
+    once and swaps only the event layer. `start` is a view (centre and zoom) or a box to fit.
+    """
+    view = start if isinstance(start, MapView) else DEFAULT_VIEW
     m = _base_map(view, urls, tiles)
-    Legend(legend_counts, sum(legend_counts.values()), legend_what).add_to(m)
+    if isinstance(start, BBox):
+        m.fit_bounds([[start.south, start.west], [start.north, start.east]], padding=(30, 30))
+    Legend().add_to(m)
     _ViewToURL().add_to(m)
-    return m
-
-
-def initial_view(selected: Point | None) -> MapView:
-    if selected is not None:
-        return MapView(selected[0], selected[1], SELECTED_ZOOM)
-    return DEFAULT_VIEW
-
-
-def build_map(
-    events: Sequence[Event],
-    urls: StaticURLs,
-    *,
-    selected_id: str | None = None,
-    view: MapView | None = None,
-    tiles: str = "offline",
-    fit_to_events: bool = True,
-) -> folium.Map:
-    """The map of `events` that have coordinates; `view` (from a link) wins over fitting."""
-    drawn = placed(events)
-    selected = next((point for e, point in drawn if e.id == selected_id), None)
-    start = view or initial_view(selected)
-    m = _base_map(start, urls, tiles)
-    selected_marker = None
-    offsets = fan_offsets([(event.id, point) for event, point in drawn])
-    # Selected last, so it is drawn on top of its neighbours.
-    for event, point in sorted(drawn, key=lambda pair: pair[0].id == selected_id):
-        marker = _add_event(m, event, point, event.id == selected_id, offsets[event.id])
-        if event.id == selected_id:
-            selected_marker = marker
-    if view is None and selected is None and fit_to_events and drawn:
-        lats = [lat for _, (lat, _) in drawn]
-        lons = [lon for _, (_, lon) in drawn]
-        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(30, 30))
-    Legend(count_by_type(e for e, _ in drawn), len(drawn)).add_to(m)
-    _ViewToURL().add_to(m)
-    if selected_marker is not None:
-        _OpenPopup(selected_marker.get_name()).add_to(m)
+    _LayerCode().add_to(m)
     return m

@@ -1,10 +1,9 @@
-"""The map of a large dataset: what is in view, aggregated on the server.
+"""The map of a large dataset: viewports, and the grid cells that stand for the events in them.
 
 The browser never receives every event. For the current viewport the store answers with grid
-cells (count and type mix) or, when few events are in view, the events themselves; a popup is
-a stub holding the event's id until the event is clicked, and only then is the full popup
-built. All of it travels as one event layer that streamlit-folium swaps in place, so the base
-map (tiles, legend) stays mounted while the user pans, zooms and filters.
+cells (count and type mix) or, when few events are in view, the events themselves
+(geo.map.layer.content_in_view). This module holds the viewport arithmetic (Web Mercator) and
+how a cell looks.
 """
 
 from __future__ import annotations
@@ -14,19 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import folium
-from branca.element import MacroElement
-from jinja2 import Template
-
-from geo.escape import escape_text, script_json
-from geo.filters import EventFilter
-from geo.map.base import POPUP_MAX_WIDTH, fan_offsets
-from geo.map.legend import marker_html
-from geo.map.popup import popup_html, stub_popup_html
-from geo.model import Event
-from geo.store import BBox, Cell, EventStore, MapPoint
+from geo.escape import escape_text
+from geo.store import BBox, Cell
 from geo.urlstate import MapView
-from geo.vocabulary import UNCERTAINTY_RADIUS_M, EventType, style_of
+from geo.vocabulary import EventType, style_of
 
 # At most this many events in (and around) the view are drawn one by one; more become cells.
 INDIVIDUAL_LIMIT = 300
@@ -136,39 +126,6 @@ def query_box(viewport: Viewport) -> BBox:
     )
 
 
-@dataclass(frozen=True)
-class LayerContent:
-    """What the event layer draws: cells of 2+ events, events drawn one by one (as light map
-    points), and the selected event in full."""
-
-    cells: list[Cell]
-    points: list[MapPoint]
-    in_box: int
-    selected: Event | None = None
-
-
-def layer_content(
-    store: EventStore,
-    event_filter: EventFilter,
-    viewport: Viewport,
-    selected: Event | None = None,
-) -> LayerContent:
-    box = query_box(viewport)
-    in_box = store.count(event_filter, box)
-    if in_box <= INDIVIDUAL_LIMIT:
-        cells: list[Cell] = []
-        points = store.points(event_filter, box, limit=INDIVIDUAL_LIMIT)
-    else:
-        all_cells = store.aggregate(event_filter, viewport.zoom, box)
-        cells = [cell for cell in all_cells if cell.lone_id is None]
-        points = store.points_by_ids(cell.lone_id for cell in all_cells if cell.lone_id)
-    if selected is None or selected.place.point is None:
-        return LayerContent(cells, points, in_box)
-    # The selected event is always drawn, with its full popup, even inside a cell.
-    others = [p for p in points if p.id != selected.id]
-    return LayerContent(cells, others, in_box, selected)
-
-
 def short_count(count: int) -> str:
     if count < 1000:
         return str(count)
@@ -214,124 +171,3 @@ def cell_tooltip(cell: Cell, zoom: int) -> str:
     else:
         lines.append("<i>Click to zoom in</i>")
     return "<br>".join(lines)
-
-
-class _EventLayer(MacroElement):
-    """Draws cells and events from one JSON payload into its feature group."""
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function(group, data) {
-            function zoomInto(e) {
-                var map = e.target._map;
-                if (map && map.getZoom() < data.stackZoom) {
-                    map.setView(e.latlng, Math.min(map.getZoom() + 2, data.maxZoom));
-                }
-            }
-            data.cells.forEach(function(c) {
-                var marker = L.marker([c.lat, c.lon], {
-                    icon: L.divIcon({html: c.html, className: "ea-cell-icon",
-                                     iconSize: [c.size, c.size]}),
-                    riseOnHover: true, keyboard: false
-                });
-                marker.bindTooltip(c.tip, {direction: "top"});
-                marker.on("click", zoomInto);
-                group.addLayer(marker);
-            });
-            data.events.forEach(function(e) {
-                var marker = L.marker([e.lat, e.lon], {
-                    icon: L.divIcon({html: e.icon, className: "ea-divicon", iconSize: [26, 26],
-                                     iconAnchor: [13 - e.dx, 13 - e.dy],
-                                     popupAnchor: [e.dx, e.dy - 12]}),
-                    zIndexOffset: e.selected ? 1000 : 0
-                });
-                marker.bindTooltip(e.tip);
-                // The selected popup reopens after every layer swap: it must not pan the map,
-                // or each pan would be undone.
-                // An element, not a string: streamlit-folium sends back the popup's innerText.
-                var content = document.createElement("div");
-                content.innerHTML = e.popup;
-                marker.bindPopup(content, {maxWidth: data.popupWidth, autoPan: !e.selected});
-                group.addLayer(marker);
-                if (e.radius) {
-                    group.addLayer(L.circle([e.lat, e.lon], {
-                        radius: e.radius, color: e.colour, weight: 1.5, dashArray: "6 6",
-                        fill: true, fillOpacity: 0.06, interactive: false
-                    }));
-                }
-                if (e.selected) { openWhenStyled(marker, 100); }
-            });
-            function openWhenStyled(marker, tries) {
-                var pane = marker._map && marker._map.getPane("mapPane");
-                var styled = pane && window.getComputedStyle(pane).position === "absolute";
-                if (styled || tries <= 0) { if (marker._map) { marker.openPopup(); } }
-                else { window.setTimeout(function() { openWhenStyled(marker, tries - 1); }, 50); }
-            }
-        })({{ this._parent.get_name() }}, {{ this.data }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, data: str) -> None:
-        super().__init__()
-        self._name = "EventLayer"
-        self.data = data
-
-
-def _marker_payload(
-    point: MapPoint, offset: tuple[int, int], full: Event | None = None
-) -> dict[str, Any]:
-    selected = full is not None
-    return {
-        "lat": point.latitude,
-        "lon": point.longitude,
-        "dx": offset[0],
-        "dy": offset[1],
-        "icon": marker_html(point.event_type, "ea-selected" if selected else "", point.id),
-        "tip": escape_text(point.title),
-        "popup": popup_html(full) if full is not None else stub_popup_html(point.id),
-        "selected": selected,
-        # Only the selected event shows how uncertain its place is: circles for every event
-        # in view would hide the map.
-        "radius": UNCERTAINTY_RADIUS_M[full.place.geo_precision or 3] if full else 0,
-        "colour": style_of(point.event_type).colour,
-    }
-
-
-def _point_of(event: Event) -> MapPoint:
-    lat, lon = event.place.point or (0.0, 0.0)
-    return MapPoint(event.id, event.event_type, lat, lon, event.title)
-
-
-def layer_payload(content: LayerContent, zoom: int) -> dict[str, Any]:
-    selected = content.selected
-    # Selected last, so it is drawn on top of its neighbours.
-    drawn = [*content.points, *([_point_of(selected)] if selected else [])]
-    offsets = fan_offsets([(p.id, p.point) for p in drawn])
-    markers = [_marker_payload(p, offsets[p.id]) for p in content.points]
-    if selected is not None:
-        markers.append(_marker_payload(drawn[-1], offsets[selected.id], selected))
-    return {
-        "cells": [
-            {
-                "lat": round(cell.latitude, 5),
-                "lon": round(cell.longitude, 5),
-                "size": cell_size_px(cell.count),
-                "html": cell_html(cell),
-                "tip": cell_tooltip(cell, zoom),
-            }
-            for cell in content.cells
-        ],
-        "events": markers,
-        "stackZoom": STACK_ZOOM,
-        "maxZoom": MAX_ZOOM,
-        "popupWidth": POPUP_MAX_WIDTH,
-    }
-
-
-def build_layer(content: LayerContent, zoom: int) -> folium.FeatureGroup:
-    """The event layer for streamlit-folium's `feature_group_to_add`."""
-    group = folium.FeatureGroup(name="Events", control=False)
-    _EventLayer(script_json(layer_payload(content, zoom))).add_to(group)
-    return group

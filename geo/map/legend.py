@@ -1,4 +1,4 @@
-"""The in-map legend: each event type's symbol and colour, with how many events are shown."""
+"""The in-map legend: each event type's symbol and colour, with how many events it stands for."""
 
 from __future__ import annotations
 
@@ -25,23 +25,24 @@ def marker_html(event_type: EventType, extra_class: str = "", data_id: str = "")
 
 
 def legend_html(counts: Mapping[EventType, int], total: int, what: str = "shown") -> str:
+    """The legend's content: a title that folds it, a row per type with its count, a key."""
     rows = "".join(
         f'<div class="ea-legend-row">{marker_html(t, "ea-legend-swatch")}'
         f"<span>{escape_text(style_of(t).label)}</span><b>{n:,}</b></div>"
         for t, n in counts.items()
     )
-    # <details> lets a reader fold the legend away when it hides markers.
     return (
-        '<details open><summary class="ea-legend-title">'
+        '<summary class="ea-legend-title">'
         f"{total:,} event{'s' if total != 1 else ''} {escape_text(what)}</summary>"
         f"{rows}"
         '<div class="ea-legend-row ea-legend-note"><span class="ea-uncertainty-swatch"></span>'
-        "<span>Dashed circle: approximate location</span></div></details>"
+        "<span>Dashed circle: approximate location</span></div>"
     )
 
 
 class Legend(MacroElement):
-    """A Leaflet control in the map's corner; its HTML is built by legend_html (escaped)."""
+    """A Leaflet control in the map's corner, mounted with the base map; each event layer
+    fills it (`window.eaLegend.update`) with legend_html's escaped content."""
 
     _template = Template(
         """
@@ -49,15 +50,16 @@ class Legend(MacroElement):
         (function() {
             var legend = L.control({position: "bottomleft"});
             var map = {{ this._parent.get_name() }};
+            var details;
             legend.onAdd = function() {
                 var div = L.DomUtil.create("div", "ea-legend leaflet-bar");
-                div.innerHTML = `{{ this.html }}`;
+                // <details> lets a reader fold the legend away when it hides markers.
+                details = L.DomUtil.create("details", "", div);
                 L.DomEvent.disableClickPropagation(div);
                 return div;
             };
             legend.addTo(map);
             // Open on wide maps; folded while a popup is open, so it never covers one.
-            var details = legend.getContainer().querySelector("details");
             var wanted = map.getSize().x >= {{ this.open_min_width }};
             details.open = wanted;
             details.addEventListener("toggle", function() {
@@ -65,13 +67,15 @@ class Legend(MacroElement):
             });
             map.on("popupopen", function() { details.open = false; });
             map.on("popupclose", function() { details.open = wanted; });
+            window.eaLegend = {
+                update: function(html) { details.innerHTML = html; }
+            };
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, counts: Mapping[EventType, int], total: int, what: str = "shown") -> None:
+    def __init__(self) -> None:
         super().__init__()
         self._name = "Legend"
-        self.html = legend_html(counts, total, what)
         self.open_min_width = LEGEND_OPEN_MIN_WIDTH_PX

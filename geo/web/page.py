@@ -10,13 +10,11 @@ import hashlib
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
 from geopy.location import Location
-from streamlit_folium import st_folium
 
 from geo.catalog import Catalog, catalog_of
 from geo.errors import AmbiguousPlaceError, DataFileError, EventAtlasError, Problem
@@ -27,17 +25,7 @@ from geo.gazetteer import Gazetteer
 from geo.importers import export_acled_csv, import_file
 from geo.loader import load_events
 from geo.map.assets import StaticURLs, install_assets, tiles_installed
-from geo.map.base import SELECTED_ZOOM, build_base_map
-from geo.map.cells import (
-    LayerContent,
-    Viewport,
-    build_layer,
-    layer_content,
-    view_fitting,
-    viewport_from_map_value,
-    viewport_of_view,
-)
-from geo.map.popup import event_id_in_popup_text, panel_html, title_html
+from geo.map.popup import panel_html, title_html
 from geo.model import Dataset, Event, country_name
 from geo.store import EventStore
 from geo.urlstate import MapView, ViewState, parse_query, to_query
@@ -51,22 +39,7 @@ K_TYPES, K_DATES, K_COUNTRIES, K_TEXT, K_PREC, K_TILES = (
     "f_prec",
     "f_tiles",
 )
-K_SELECTED, K_LAST_CLICK, K_LAST_ROWS, K_TABLE_IDS, K_URL_APPLIED = (
-    "selected",
-    "_last_map_click",
-    "_last_table_rows",
-    "_table_ids",
-    "_url_applied",
-)
-K_MAP_CONTENT, K_MAP_VIEW, K_CENTRED_ON = "_map_content", "_map_view", "_centred_on"
-MAP_KEY = "atlas_map"
-TABLE_KEY = "events_table"
-# Only the clicked popup comes back: panning and zooming never rerun the script.
-MAP_RETURNED_OBJECTS = ["last_object_clicked_popup"]
-# A large map needs the viewport: a pan or zoom reruns the script to aggregate what is in view.
-LARGE_MAP_RETURNED_OBJECTS = ["last_object_clicked_popup", "bounds", "zoom"]
-# A large dataset's table lists the events in view, up to this many.
-TABLE_LIMIT = 1_000
+K_SELECTED, K_URL_APPLIED = "selected", "_url_applied"
 TILE_LABELS = {"offline": "Offline basemap", "osm": "OpenStreetMap (online)"}
 
 
@@ -92,18 +65,13 @@ def static_urls(app_dir: Path, url_prefix: str) -> StaticURLs:
     return StaticURLs(url_prefix)
 
 
-@st.cache_data(show_spinner="Loading events…", max_entries=8)
-def _load_cached(path: str, mtime_ns: int, size: int) -> Dataset:
-    # mtime and size are part of the cache key: editing the file reloads it.
-    return load_events(path)
-
-
-def load_dataset(path: Path) -> Dataset:
-    try:
-        stat = path.stat()
-    except OSError:
-        return load_events(path)  # raises DataFileError naming the missing file
-    return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
+# Shared, read-only data lives in st.cache_resource: st.cache_data would hand every run of
+# every reader its own unpickled copy.
+@st.cache_resource(show_spinner="Loading events…", max_entries=4)
+def _yaml_catalog(path: str, mtime_ns: int, size: int) -> Catalog:
+    # mtime and size are part of the key (and of the catalog's version): an edit reloads it.
+    dataset = load_events(path)
+    return catalog_of_dataset(dataset, repr((path, mtime_ns, size)))
 
 
 @st.cache_resource(show_spinner="Opening the event store…", max_entries=4)
@@ -125,17 +93,19 @@ def _file_key(path: Path) -> tuple[str, int, int]:
 
 def catalog_of_dataset(dataset: Dataset, key: str) -> Catalog:
     """A small dataset in memory; a large one in the engine, written once per version."""
-    return catalog_of(dataset, lambda d: _store_of_dataset(key, d), search_aliases)
+    return catalog_of(dataset, lambda d: _store_of_dataset(key, d), search_aliases, key)
 
 
 def open_events_file(path: Path) -> Catalog:
     """The configured events file as a catalog: Parquet through the engine, YAML by size."""
+    try:
+        key = _file_key(path)
+    except OSError as error:
+        problem = Problem(str(path), None, "", "file not found: check the path")
+        raise DataFileError([problem]) from error
     if path.suffix.lower() == ".parquet":
-        if not path.is_file():
-            return EventStore.open(path)  # raises DataFileError naming the missing file
-        return _open_parquet(*_file_key(path))
-    dataset = load_dataset(path)
-    return catalog_of_dataset(dataset, repr(_file_key(path)))
+        return _open_parquet(*key)
+    return _yaml_catalog(*key)
 
 
 def show_error(error: EventAtlasError) -> None:
@@ -178,21 +148,20 @@ def import_upload(name: str, data: bytes, on_error: str) -> tuple[Dataset, list[
     return Dataset(title=f"Imported: {Path(name).name}", events=result.events), result.problems
 
 
-@st.cache_data(show_spinner="Importing…", max_entries=4)
-def _import_upload_cached(name: str, data: bytes, on_error: str) -> tuple[Dataset, list[Problem]]:
-    return import_upload(name, data, on_error)
+@st.cache_resource(show_spinner="Importing…", max_entries=4)
+def _upload_catalog(
+    digest: str, name: str, _data: bytes, on_error: str
+) -> tuple[Catalog, list[Problem]]:
+    # Keyed by the file's digest (the bytes themselves are not hashed again).
+    dataset, problems = import_upload(name, _data, on_error)
+    return catalog_of_dataset(dataset, f"upload:{digest}:{on_error}"), problems
 
 
 def uploaded_catalog() -> Catalog | None:
-    """The sidebar's import box as a catalog, large uploads in the engine like large files."""
-    found = uploaded_dataset()
-    if found is None:
-        return None
-    dataset, digest = found
-    return catalog_of_dataset(dataset, f"upload:{digest}")
+    """The sidebar's import box: a file shown for this browser session instead of the default.
 
-
-def uploaded_dataset() -> tuple[Dataset, str] | None:
+    Large uploads go to the engine like large files.
+    """
     """The sidebar's import box: a file shown for this browser session instead of the default."""
     with st.sidebar.expander("Import a file"):
         upload = st.file_uploader(
@@ -208,7 +177,8 @@ def uploaded_dataset() -> tuple[Dataset, str] | None:
     if upload is None:
         return None
     data = upload.getvalue()
-    dataset, problems = _import_upload_cached(upload.name, data, on_error)
+    digest = hashlib.sha256(data).hexdigest()
+    catalog, problems = _upload_catalog(digest, upload.name, data, on_error)
     if problems:
         st.warning(f"{len(problems)} rows were skipped:")
         st.dataframe(
@@ -218,7 +188,7 @@ def uploaded_dataset() -> tuple[Dataset, str] | None:
             ),
             hide_index=True,
         )
-    return dataset, hashlib.sha256(data).hexdigest() + on_error
+    return catalog
 
 
 def url_state() -> tuple[ViewState, list[str]]:
@@ -246,31 +216,6 @@ def apply_url_once(state: ViewState, catalog: Catalog, default_tiles: str) -> No
     st.session_state[K_TILES] = state.tiles if has_tiles_param else default_tiles
     known = state.selected is not None and catalog.event(state.selected) is not None
     st.session_state[K_SELECTED] = state.selected if known else None
-
-
-def map_view(
-    shown: Sequence[Event], link_view: MapView | None, jump: MapView | None = None
-) -> MapView | None:
-    """The view the map is built with: it changes only when the map's content changes.
-
-    The map's own script writes the view into the URL as the user pans. Rebuilding the map at
-    that view on every rerun would change its script, and streamlit-folium then mounts a new
-    component and drops the click that caused the rerun. So the view is taken from the URL only
-    when the map has to be rebuilt anyway (other events, selection or basemap), and the map
-    reopens where the user left it.
-    """
-    content = (
-        tuple(e.id for e in shown),
-        st.session_state.get(K_SELECTED),
-        st.session_state.get(K_TILES),
-    )
-    if jump is not None:
-        st.session_state[K_MAP_VIEW] = jump
-    elif st.session_state.get(K_MAP_CONTENT) != content:
-        st.session_state[K_MAP_VIEW] = link_view
-    st.session_state[K_MAP_CONTENT] = content
-    view: MapView | None = st.session_state.get(K_MAP_VIEW)
-    return view
 
 
 @st.cache_resource(show_spinner="Loading the offline gazetteer (first time only)…")
@@ -341,71 +286,6 @@ def widget_filter(bounds: tuple[dt.date, dt.date] | None) -> EventFilter:
     )
 
 
-def selected_event(catalog: Catalog, event_filter: EventFilter) -> Event | None:
-    """The selected event, if the filters still show it."""
-    selected = st.session_state.get(K_SELECTED)
-    if not isinstance(selected, str) or not catalog.contains(event_filter, selected):
-        return None
-    return catalog.event(selected)
-
-
-def handle_map_click(map_value: Mapping[str, Any] | None, catalog: Catalog) -> bool:
-    """Select the event whose popup was opened on the map; True if the selection changed."""
-    popup_text = (map_value or {}).get("last_object_clicked_popup")
-    if popup_text is None or popup_text == st.session_state.get(K_LAST_CLICK):
-        return False
-    st.session_state[K_LAST_CLICK] = popup_text
-    event_id = event_id_in_popup_text(popup_text)
-    if event_id is None or event_id == st.session_state.get(K_SELECTED):
-        return False
-    if catalog.event(event_id) is None:
-        return False
-    st.session_state[K_SELECTED] = event_id
-    return True
-
-
-def take_map_click(catalog: Catalog) -> None:
-    """Select the event clicked on the map before anything is drawn.
-
-    streamlit-folium's value is in session state when the rerun it caused starts, so the map,
-    table and detail panel of this very run already show the selection.
-    """
-    value = st.session_state.get(MAP_KEY)
-    handle_map_click(value if isinstance(value, Mapping) else None, catalog)
-
-
-def _table_rows() -> list[int]:
-    value = st.session_state.get(TABLE_KEY)
-    try:
-        rows = value["selection"]["rows"]  # type: ignore[index]
-    except (KeyError, TypeError):
-        return []
-    return [int(r) for r in rows]
-
-
-def handle_table_selection() -> None:
-    """Select the event picked in the table at the last run (table -> map).
-
-    Row numbers refer to the table as it was drawn then, so they are resolved through the ids
-    recorded at that time, not through today's (maybe re-filtered) list.
-    """
-    rows = _table_rows()
-    if rows == st.session_state.get(K_LAST_ROWS, []):
-        return
-    drawn: list[str] = st.session_state.get(K_TABLE_IDS, [])
-    st.session_state[K_SELECTED] = drawn[rows[0]] if rows and 0 <= rows[0] < len(drawn) else None
-
-
-def table_selection_before_render(events: Sequence[Event]) -> None:
-    """Show the current selection as the table's selected row (map -> table)."""
-    ids = [e.id for e in events]
-    selected = st.session_state.get(K_SELECTED)
-    rows = [ids.index(selected)] if selected in ids else []
-    st.session_state[TABLE_KEY] = {"selection": {"rows": rows, "columns": []}}
-    st.session_state[K_LAST_ROWS] = rows
-    st.session_state[K_TABLE_IDS] = ids
-
-
 def sync_url(event_filter: EventFilter, view: MapView | None) -> None:
     """Write the current view into the URL, so a copied link reopens it."""
     state = ViewState(
@@ -449,92 +329,11 @@ def country_label(code: str) -> str:
     return f"{country_name(code)} ({code})"
 
 
-# -- large datasets ---------------------------------------------------------------------------
-def _reported_viewport() -> Viewport | None:
-    value = st.session_state.get(MAP_KEY)
-    return viewport_from_map_value(value if isinstance(value, Mapping) else None)
-
-
-def large_map_anchor(store: EventStore, link_view: MapView | None) -> MapView:
-    """The view the base map is built with; kept while the user pans, so it is never remounted.
-
-    A link's view wins, then the selected event, then the box around most of the events.
-    """
-    anchor_key = ("large", str(store.path), st.session_state.get(K_TILES))
-    anchor: MapView | None = st.session_state.get(K_MAP_VIEW)
-    if st.session_state.get(K_MAP_CONTENT) == anchor_key and anchor is not None:
-        return anchor
-    reported = _reported_viewport() if st.session_state.get(K_MAP_CONTENT) else None
-    selected = store.event(str(st.session_state.get(K_SELECTED) or ""))
-    extent = store.extent(trim=0.02)
-    if reported is not None:
-        anchor = reported.centre
-    elif link_view is not None:
-        anchor = link_view
-    elif selected is not None and selected.place.point is not None:
-        anchor = MapView(*selected.place.point, SELECTED_ZOOM)
-    elif extent is not None:
-        anchor = view_fitting(extent)
-    else:
-        anchor = MapView(49.0, 31.5, 6)
-    st.session_state[K_MAP_VIEW] = anchor
-    st.session_state[K_MAP_CONTENT] = anchor_key
-    return anchor
-
-
-def _move_to_selection(selected: Event | None, viewport: Viewport) -> MapView | None:
-    """Centre on an event chosen off the map (table, link) once, if it is out of view."""
-    if selected is None or selected.place.point is None:
-        return None
-    if st.session_state.get(K_CENTRED_ON) == selected.id:
-        return None
-    st.session_state[K_CENTRED_ON] = selected.id
-    lat, lon = selected.place.point
-    box = viewport.box
-    if box.south <= lat <= box.north and box.west <= lon <= box.east:
-        return None
-    return MapView(lat, lon, max(viewport.zoom, SELECTED_ZOOM))
-
-
-def large_map(
-    store: EventStore,
-    event_filter: EventFilter,
-    urls: StaticURLs,
-    link_view: MapView | None,
-    jump: MapView | None,
-    selected: Event | None,
-) -> tuple[Viewport, LayerContent]:
-    """Draw the aggregated map; returns the viewport it shows and what it drew there."""
-    anchor = large_map_anchor(store, link_view)
-    viewport = _reported_viewport() or viewport_of_view(anchor)
-    move = jump or _move_to_selection(selected, viewport)
-    if move is not None:
-        viewport = viewport_of_view(move)
-    content = layer_content(store, event_filter, viewport, selected)
-    base = build_base_map(
-        anchor,
-        urls,
-        st.session_state.get(K_TILES, "offline"),
-        store.type_counts(EventFilter()),
-        "in the dataset",
-    )
-    st_folium(
-        base,
-        key=MAP_KEY,
-        height=620,
-        use_container_width=True,
-        returned_objects=LARGE_MAP_RETURNED_OBJECTS,
-        feature_group_to_add=build_layer(content, viewport.zoom),
-        center=(move.lat, move.lon) if move else None,
-        zoom=move.zoom if move else None,
-    )
-    return viewport, content
-
-
-def download_buttons(catalog: Catalog, event_filter: EventFilter, shown: Sequence[Event]) -> None:
+def download_buttons(catalog: Catalog, event_filter: EventFilter) -> None:
     """CSV, GeoJSON and ACLED CSV of every event the filters keep.
 
-    A large result is written only when its button is clicked, from the engine in batches.
+    Each file is written only when its button is clicked (from the engine in batches for a
+    large dataset): a page open builds no file nobody asked for.
     """
     writers: list[tuple[str, Callable[[Iterable[Event]], str], str, str]] = [
         ("Download CSV", to_csv, "events.csv", "text/csv"),
@@ -543,10 +342,9 @@ def download_buttons(catalog: Catalog, event_filter: EventFilter, shown: Sequenc
     ]
     columns = st.columns([1, 1, 1, 2])
     for column, (label, write, file_name, mime) in zip(columns, writers, strict=False):
-        data: str | Callable[[], str] = (
-            _deferred(write, catalog, event_filter) if catalog.large else write(shown)
+        column.download_button(
+            label, _deferred(write, catalog, event_filter), file_name=file_name, mime=mime
         )
-        column.download_button(label, data, file_name=file_name, mime=mime)
 
 
 def _deferred(
@@ -556,14 +354,3 @@ def _deferred(
         return write(catalog.iter_events(event_filter))
 
     return run
-
-
-def table_caption(catalog: Catalog, shown_count: int, in_view: int | None) -> str | None:
-    if not catalog.large or in_view is None:
-        return None
-    if in_view > shown_count:
-        return (
-            f"The first {shown_count:,} of the {in_view:,} matching events in the map's view, "
-            "by date. Zoom in to narrow the list; the downloads hold every matching event."
-        )
-    return f"The {in_view:,} matching events in the map's view, by date."

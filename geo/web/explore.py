@@ -1,0 +1,335 @@
+"""The map, the detail panel and the table: three fragments that rerun alone.
+
+A page open draws them once. After that:
+- a click on the map, or a row picked in the table, reruns the three of them (a new selection),
+  never the sidebar;
+- a pan or zoom of a large map reruns the map and the table (the events in view);
+- a change in the sidebar reruns the whole page (it changes everything).
+
+What they draw is shared by every reader: the base map is rendered once per opening view and
+basemap, an event layer once per (data version, filters, view cell, selection), a table once
+per (data version, filters, view cell). A hundred readers of one link cost one render.
+Per session, only widget state and a few small keys are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from geo.catalog import Catalog
+from geo.filters import EventFilter
+from geo.map.assets import StaticURLs
+from geo.map.base import DEFAULT_VIEW, SELECTED_ZOOM, MapStart, build_base_map
+from geo.map.cells import (
+    Viewport,
+    query_box,
+    view_fitting,
+    viewport_from_map_value,
+    viewport_of_view,
+)
+from geo.map.layer import (
+    content_in_view,
+    content_of_events,
+    events_box,
+    layer_payload,
+    layer_script,
+)
+from geo.map.popup import event_id_in_popup_text
+from geo.memo import Memo
+from geo.model import Event
+from geo.store import BBox, EventStore
+from geo.table import events_table
+from geo.urlstate import MapView
+from geo.web import page
+from geo.web.component import MapRender, render_base_map, show_map
+
+MAP_KEY = "atlas_map"
+TABLE_KEY = "events_table"
+MAP_HEIGHT = 620
+# A small map reports clicks only: panning is the browser's business and reruns nothing.
+MAP_RETURNED_OBJECTS = ["last_object_clicked_popup", "last_object_clicked_count"]
+# A large map also reports its viewport: what is in view is aggregated on the server.
+LARGE_MAP_RETURNED_OBJECTS = [*MAP_RETURNED_OBJECTS, "bounds", "zoom"]
+# A large dataset's table lists the events in view, up to this many.
+TABLE_LIMIT = 1_000
+# Fragment keys, for reruns aimed at them from a callback.
+F_MAP, F_DETAIL, F_TABLE = "map", "detail", "table"
+
+# Per session: where the map opened, the last click handled, a pending move, the table drawn.
+K_START, K_CLICK, K_MOVE, K_TABLE_DRAWN = "_map_start", "_map_click", "_map_move", "_table_drawn"
+
+# Renders shared by every session of this process (read-only once made).
+_BASE_MAPS: Memo[tuple[MapStart, str, str]] = Memo(32)
+_LAYERS: Memo[tuple[Any, ...]] = Memo(256)
+_TABLES: Memo[tuple[Any, ...]] = Memo(64)
+
+
+# -- where the map opens, and what it shows ---------------------------------------------------
+def _extent(catalog: Catalog) -> BBox | None:
+    if isinstance(catalog, EventStore):
+        # A few far-off events must not make the map open on a whole continent.
+        return catalog.extent(trim=0.02)
+    return events_box(catalog.events(EventFilter(), limit=None))
+
+
+def map_start(catalog: Catalog, link_view: MapView | None) -> MapStart:
+    """Where this reader's map opens; kept for the session, so the map is never remounted.
+
+    A link's view wins, then the linked event, then the box around the events.
+    """
+    wanted = (catalog.version, st.session_state.get(page.K_TILES))
+    kept = st.session_state.get(K_START)
+    if isinstance(kept, tuple) and kept[0] == wanted:
+        start: MapStart = kept[1]
+        return start
+    selected = catalog.event(str(st.session_state.get(page.K_SELECTED) or ""))
+    extent = _extent(catalog)
+    if link_view is not None:
+        start = link_view
+    elif selected is not None and selected.place.point is not None:
+        start = MapView(*selected.place.point, SELECTED_ZOOM)
+    elif extent is not None:
+        start = extent
+    else:
+        start = DEFAULT_VIEW
+    st.session_state[K_START] = (wanted, start)
+    return start
+
+
+def _opening_view(start: MapStart) -> MapView:
+    return start if isinstance(start, MapView) else view_fitting(start)
+
+
+def base_render(start: MapStart, urls: StaticURLs, tiles: str) -> MapRender:
+    """The base map's render, made once for every reader who opens the map this way."""
+    return _BASE_MAPS.get(
+        (start, tiles, urls.prefix), lambda: render_base_map(build_base_map(start, urls, tiles))
+    )
+
+
+def current_viewport(start: MapStart) -> Viewport:
+    """The view of a large map: as its browser last reported it, else estimated at opening."""
+    value = st.session_state.get(MAP_KEY)
+    reported = viewport_from_map_value(value if isinstance(value, Mapping) else None)
+    return reported or viewport_of_view(_opening_view(start))
+
+
+def _layer(catalog: Catalog, event_filter: EventFilter, selected: Event | None, view: Any) -> str:
+    selected_id = selected.id if selected is not None else None
+    key = (catalog.version, event_filter, selected_id, view)
+
+    def make() -> str:
+        if isinstance(catalog, EventStore):
+            assert isinstance(view, Viewport)
+            content = content_in_view(catalog, event_filter, view, selected)
+            return layer_script(layer_payload(content, view.zoom))
+        content = content_of_events(catalog.events(event_filter, limit=None), selected_id)
+        return layer_script(layer_payload(content))
+
+    return _LAYERS.get(key, make)
+
+
+def layer_cell(viewport: Viewport) -> Viewport:
+    """The view a large layer is made for: the query box (snapped to tiles) at the zoom.
+
+    Small pans give the same cell, hence the same shared layer, and the map is left alone.
+    """
+    return Viewport(query_box(viewport), viewport.zoom)
+
+
+# -- selection ---------------------------------------------------------------------------------
+def selected_event(catalog: Catalog, event_filter: EventFilter) -> Event | None:
+    """The selected event, if the filters still show it."""
+    selected = st.session_state.get(page.K_SELECTED)
+    if not isinstance(selected, str) or not catalog.contains(event_filter, selected):
+        return None
+    return catalog.event(selected)
+
+
+def _select(event_id: str | None) -> bool:
+    changed = event_id != st.session_state.get(page.K_SELECTED)
+    st.session_state[page.K_SELECTED] = event_id
+    return changed
+
+
+def take_map_click(catalog: Catalog, value: Mapping[str, Any] | None, mount: str) -> bool:
+    """Select the event whose marker was clicked; True if the selection changed.
+
+    A click is new when the map's click count moved (the same popup clicked twice is still a
+    click; a newly mounted map counts from 0 again); the event is named by the id line of its
+    popup, full or stub.
+    """
+    value = value or {}
+    count = value.get("last_object_clicked_count")
+    if not isinstance(count, int) or (mount, count) == st.session_state.get(K_CLICK, (mount, 0)):
+        return False
+    st.session_state[K_CLICK] = (mount, count)
+    event_id = event_id_in_popup_text(value.get("last_object_clicked_popup"))
+    if event_id is None or catalog.event(event_id) is None:
+        return False
+    return _select(event_id)
+
+
+def _on_map_change(catalog: Catalog, mount: str) -> None:
+    value = st.session_state.get(MAP_KEY)
+    clicked = take_map_click(catalog, value if isinstance(value, Mapping) else None, mount)
+    if clicked:
+        st.rerun([F_MAP, F_DETAIL, F_TABLE])
+    elif catalog.large:
+        # The view moved (or the map reported its real size): map and table follow.
+        st.rerun([F_MAP, F_TABLE])
+    else:
+        st.rerun([F_MAP])
+
+
+def _table_rows() -> list[int]:
+    value = st.session_state.get(TABLE_KEY)
+    try:
+        rows = value["selection"]["rows"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        return []
+    return [int(r) for r in rows]
+
+
+def _on_table_select(catalog: Catalog) -> None:
+    """Select the event picked in the table, and bring the map to it.
+
+    Row numbers refer to the table as it was drawn, so they are read through that table (its
+    filters and view), not through today's, maybe re-filtered, list.
+    """
+    rows = _table_rows()
+    drawn = st.session_state.get(K_TABLE_DRAWN)
+    ids = list(_table(catalog, *drawn).index) if isinstance(drawn, tuple) else []
+    event_id = ids[rows[0]] if rows and 0 <= rows[0] < len(ids) else None
+    if _select(event_id) and event_id is not None:
+        st.session_state[K_MOVE] = event_id
+    st.rerun([F_MAP, F_DETAIL, F_TABLE])
+
+
+# -- the fragments -------------------------------------------------------------------------------
+Move = tuple[tuple[float, float], int | None]
+
+
+def _pending_move(catalog: Catalog, viewport: Viewport | None) -> Move | None:
+    """A move asked for off the map, sent to the map once: the centre, and a zoom or None.
+
+    Go-to-place gives both. A table row brings its event to the centre of a small map at the
+    reader's zoom; a large map moves only if the event is out of view.
+    """
+    move = st.session_state.pop(K_MOVE, None)
+    if isinstance(move, MapView):
+        return (move.lat, move.lon), move.zoom
+    event = catalog.event(move) if isinstance(move, str) else None
+    if event is None or event.place.point is None:
+        return None
+    lat, lon = event.place.point
+    if viewport is None:
+        return (lat, lon), None
+    box = viewport.box
+    if box.south <= lat <= box.north and box.west <= lon <= box.east:
+        return None
+    return (lat, lon), max(viewport.zoom, SELECTED_ZOOM)
+
+
+@st.fragment(key=F_MAP)
+def map_fragment(catalog: Catalog, event_filter: EventFilter, urls: StaticURLs) -> None:
+    # The URL as the browser has it now: a small map writes its own view there as it pans.
+    link_view = page.url_state()[0].view
+    tiles = str(st.session_state.get(page.K_TILES, "offline"))
+    start = map_start(catalog, link_view)
+    render = base_render(start, urls, tiles)
+    mount = render.component_key(MAP_KEY)
+    selected = selected_event(catalog, event_filter)
+    viewport = current_viewport(start) if catalog.large else None
+    move = _pending_move(catalog, viewport)
+    if viewport is not None and move is not None and move[1] is not None:
+        viewport = viewport_of_view(MapView(*move[0], move[1]))
+    show_map(
+        render,
+        key=MAP_KEY,
+        layer=_layer(catalog, event_filter, selected, layer_cell(viewport) if viewport else None),
+        returned_objects=LARGE_MAP_RETURNED_OBJECTS if catalog.large else MAP_RETURNED_OBJECTS,
+        on_change=lambda: _on_map_change(catalog, mount),
+        height=MAP_HEIGHT,
+        center=move[0] if move else None,
+        zoom=move[1] if move else None,
+    )
+    url_view = link_view
+    if viewport is not None:
+        url_view = viewport.centre
+    elif move is not None and move[1] is not None:
+        url_view = MapView(*move[0], move[1])
+    page.sync_url(event_filter, url_view)
+
+
+@st.fragment(key=F_DETAIL)
+def detail_fragment(catalog: Catalog, event_filter: EventFilter) -> None:
+    chosen = selected_event(catalog, event_filter)
+    if chosen is None:
+        st.info("Click a marker or a table row to see the event's details, figures and sources.")
+    else:
+        page.show_event_detail(chosen)
+
+
+def _table(catalog: Catalog, event_filter: EventFilter, box: BBox | None) -> pd.DataFrame:
+    limit = TABLE_LIMIT if catalog.large else None
+    return _TABLES.get(
+        (catalog.version, event_filter, box),
+        lambda: events_table(catalog.events(event_filter, box, limit=limit)),
+    )
+
+
+@st.fragment(key=F_TABLE)
+def table_fragment(catalog: Catalog, event_filter: EventFilter) -> None:
+    box = None
+    if catalog.large:
+        start = map_start(catalog, page.url_state()[0].view)
+        box = query_box(current_viewport(start))
+    table = _table(catalog, event_filter, box)
+    st.session_state[K_TABLE_DRAWN] = (event_filter, box)
+    st.subheader("Events", anchor=False)
+    if box is not None:
+        st.caption(table_caption(len(table), catalog.count(event_filter, box)))
+    # The selection shows as the table's selected row (map -> table).
+    ids = list(table.index)
+    selected = st.session_state.get(page.K_SELECTED)
+    rows = [ids.index(selected)] if selected in ids else []
+    st.session_state[TABLE_KEY] = {"selection": {"rows": rows, "columns": []}}
+    st.dataframe(
+        table,
+        key=TABLE_KEY,
+        on_select=lambda: _on_table_select(catalog),
+        selection_mode="single-row",
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def table_caption(shown_count: int, in_view: int) -> str:
+    if in_view > shown_count:
+        return (
+            f"The first {shown_count:,} of the {in_view:,} matching events in the map's view, "
+            "by date. Zoom in to narrow the list; the downloads hold every matching event."
+        )
+    return f"The {in_view:,} matching events in the map's view, by date."
+
+
+def explore(
+    catalog: Catalog, event_filter: EventFilter, urls: StaticURLs, jump: MapView | None
+) -> None:
+    """The map with the detail panel beside it, and the table below."""
+    if jump is not None:
+        st.session_state[K_MOVE] = jump
+    map_col, detail_col = st.columns([2.6, 1], gap="medium")
+    with map_col:
+        map_fragment(catalog, event_filter, urls)
+    with detail_col:
+        detail_fragment(catalog, event_filter)
+    table_fragment(catalog, event_filter)
+
+
+__all__: Sequence[str] = ["explore", "selected_event", "take_map_click"]
