@@ -71,3 +71,7 @@ class AmbiguousPlaceError(GeocodingError):
             f"'{query}' is ambiguous: {listed}. Add the country (e.g. country_codes=['UA']) "
             "or write the coordinates yourself"
         )
+
+
+class GazetteerIndexError(EventAtlasError):
+    """The offline gazetteer's index file cannot be built or read (not a problem of one name)."""

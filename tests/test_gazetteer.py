@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import gc
+import os
+import shutil
+import sqlite3
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
+from pathlib import Path
+
 import pytest
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
-from geo.errors import AmbiguousPlaceError
-from geo.gazetteer import FUZZY_THRESHOLD, Gazetteer, fold, load_index
+from geo.errors import AmbiguousPlaceError, EventAtlasError, GazetteerIndexError
+from geo.gazetteer import FUZZY_THRESHOLD, Gazetteer, GazetteerIndex, fold, load_index
 
 
 @pytest.fixture(scope="session")
@@ -158,3 +168,172 @@ def test_names_written_for_readers_resolve_to_the_place_inside(
 @pytest.mark.parametrize("query", ["Northern Ireland", "West Bank", "Belarus-Ukraine border"])
 def test_direction_words_that_are_part_of_a_name_are_not_stripped(gazetteer, query):
     assert gazetteer.geocode(query, fuzzy=False) is None
+
+
+# -- the compact index ------------------------------------------------------------------------
+
+
+def rss_mb() -> float | None:
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    kilobytes = next(int(line.split()[1]) for line in status.splitlines() if line[:6] == "VmRSS:")
+    return kilobytes / 1024
+
+
+def test_a_loaded_gazetteer_is_a_few_python_objects_not_millions(gazetteer):
+    # The index file exists (the session fixture built or found it): this measures a load.
+    gc.collect()
+    objects_before, rss_before = len(gc.get_objects()), rss_mb()
+    loaded = Gazetteer(load_index())
+    for query in ["Kyiv", "Gomel region", "Mariupl", "Харків"]:
+        loaded.geocode(query, country_codes=["UA", "BY"])
+    loaded.alternate_names("Kharkiv", "UA")
+    gc.collect()
+    # The index as Python dicts and lists added about 1.3 million objects and 465 MB.
+    assert len(gc.get_objects()) - objects_before < 50_000
+    if rss_before is not None:
+        assert rss_mb() - rss_before < 60  # type: ignore[operator]
+
+
+CONCURRENT_QUERIES = [
+    ("Kyiv", None),
+    ("Kharkov", None),
+    ("Odessa", None),
+    ("Odessa", ["US"]),
+    ("Gomel region", None),
+    ("Donetsk Oblast", None),
+    ("Mariupl", ["UA"]),
+    ("around Mariupol", ["UA"]),
+    ("Qwxzyplace", None),
+    ("Belarus", None),
+]
+
+
+def answer(gazetteer: Gazetteer, query: str, codes: list[str] | None) -> object:
+    try:
+        found = gazetteer.geocode(query, country_codes=codes)
+    except AmbiguousPlaceError as error:
+        return str(error)
+    names = gazetteer.alternate_names(query)
+    return (found.address, found.point, found.raw, names) if found else (None, names)
+
+
+def test_concurrent_lookups_give_the_sequential_answers(gazetteer):
+    # A fresh index: its connection pool grows while the threads run.
+    shared = Gazetteer(load_index())
+    expected = [answer(shared, q, c) for q, c in CONCURRENT_QUERIES]
+    threads = 8
+    start = threading.Barrier(threads)
+
+    def run(shift: int) -> list[object]:
+        start.wait()
+        order = CONCURRENT_QUERIES[shift:] + CONCURRENT_QUERIES[:shift]
+        found = {}
+        for _ in range(3):
+            for query, codes in order:
+                found[(query, tuple(codes or ()))] = answer(shared, query, codes)
+        return [found[(q, tuple(c or ()))] for q, c in CONCURRENT_QUERIES]
+
+    with ThreadPoolExecutor(threads) as pool:
+        results = list(pool.map(run, range(threads)))
+    assert results == [expected] * threads
+
+
+@pytest.fixture(scope="module")
+def small_index_file(tmp_path_factory) -> Path:
+    """One small real index (towns of 15,000 or more), copied by the fake builds below."""
+    import geo.gazetteer as gz
+
+    built = gz.build_index(min_population=15000)
+    kept = tmp_path_factory.mktemp("small") / "index.sqlite"
+    shutil.copyfile(built.path, kept)
+    return kept
+
+
+@pytest.fixture
+def builds(monkeypatch, small_index_file) -> list[Path | None]:
+    """Counts builds (each records the folder it was asked to build in) and makes them fast."""
+    import geo.gazetteer as gz
+
+    asked: list[Path | None] = []
+
+    def fake_build(min_population: int = 500, directory: Path | None = None):
+        asked.append(directory)
+        handle, name = tempfile.mkstemp(suffix=".tmp", dir=directory)
+        os.close(handle)
+        shutil.copyfile(small_index_file, name)
+        return gz.GazetteerIndex(Path(name), temporary=True)
+
+    monkeypatch.setattr(gz, "build_index", fake_build)
+    return asked
+
+
+def works(index: GazetteerIndex) -> bool:
+    found = Gazetteer(index).geocode("Kharkov")
+    return isinstance(found, Location) and found.raw["geonames_id"] == 706483
+
+
+def make_stale(path: Path) -> None:
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'format'")
+
+
+def truncate(path: Path) -> None:
+    with path.open("r+b") as handle:
+        handle.truncate(path.stat().st_size // 2 // 4096 * 4096)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda path: path.write_bytes(b"not a database, only text " * 100),
+        lambda path: path.write_bytes(b""),
+        truncate,
+        make_stale,
+    ],
+    ids=["garbage", "empty", "truncated", "stale-format"],
+)
+def test_a_stale_or_damaged_cache_file_is_rebuilt(tmp_path, builds, damage):
+    cache = tmp_path / "cache dir #1 ?%"  # characters that mean something in a URI
+    assert works(load_index(cache)) and len(builds) == 1
+    (path,) = cache.glob("*.sqlite")
+    damage(path)
+    assert works(load_index(cache))
+    assert builds == [cache, cache]
+    assert works(load_index(cache)) and len(builds) == 2  # the rebuilt file is kept
+    assert sorted(p.name for p in cache.iterdir()) == [path.name]
+
+
+def test_a_cache_folder_that_cannot_be_written_still_works(tmp_path, builds):
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    index = load_index(blocker / "event-atlas")
+    assert works(index)
+    assert builds == [None]  # built in the system's temporary folder instead
+    temporary = index.path
+    assert temporary.exists() and not temporary.is_relative_to(tmp_path)
+    del index
+    gc.collect()
+    assert not temporary.exists()  # removed with the index that used it
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders anyway")
+def test_a_read_only_cache_folder_still_works(tmp_path, builds):
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o555)
+    try:
+        assert works(load_index(cache)) and builds == [None]
+        assert list(cache.iterdir()) == []
+    finally:
+        cache.chmod(0o755)
+
+
+def test_an_index_file_lost_after_loading_is_reported_as_such(tmp_path, builds):
+    index = load_index(tmp_path)
+    index.close()
+    index.path.unlink()
+    with pytest.raises(GazetteerIndexError, match=r"cannot be read.*rebuilt") as info:
+        Gazetteer(index).geocode("Kyiv")
+    assert isinstance(info.value, EventAtlasError)

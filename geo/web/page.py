@@ -233,7 +233,15 @@ def search_aliases(
     if not event_filter.text.strip():
         return None
     names = gazetteer()
-    return {e.id: names.alternate_names(e.place.name, e.place.country) for e in events}
+    # Each lookup is a query on the gazetteer's file; many events share a place.
+    by_place: dict[tuple[str, str], tuple[str, ...]] = {}
+    aliases: dict[str, tuple[str, ...]] = {}
+    for event in events:
+        place = (event.place.name, event.place.country)
+        if place not in by_place:
+            by_place[place] = names.alternate_names(*place)
+        aliases[event.id] = by_place[place]
+    return aliases
 
 
 GO_TO_ZOOM = {"city": 10, "region": 7, "country": 5}
