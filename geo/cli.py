@@ -177,7 +177,7 @@ def cmd_export_acled(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """N replicas behind HAProxy on one address, until Ctrl-C; every child ends with it."""
-    from geo.serve import HostedStack, default_replicas, run_until_stopped
+    from geo.serve import HostedStack, default_replicas, run_until_stopped, sigterm_as_interrupt
 
     events = Path(args.events) if args.events else None
     if events is not None and not events.is_file():
@@ -186,15 +186,16 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     stack = HostedStack(events, replicas=replicas, port=args.port, bind_host=args.host)
     out.write(f"starting {replicas} replica(s) behind HAProxy (logs in {stack.work_dir})\n")
     out.flush()
-    try:
-        stack.start()
-        out.write(f"Event Atlas is at {stack.url()} (Ctrl-C stops it)\n")
-        out.flush()
-        run_until_stopped(stack, lambda line: print(line, file=err, flush=True))
-    except KeyboardInterrupt:
-        pass  # Ctrl-C during start-up: start() has already stopped what it started
-    finally:
-        stack.stop()
+    with sigterm_as_interrupt():
+        try:
+            stack.start()
+            out.write(f"Event Atlas is at {stack.url()} (Ctrl-C stops it)\n")
+            out.flush()
+            run_until_stopped(stack, lambda line: print(line, file=err, flush=True))
+        except KeyboardInterrupt:
+            pass  # Ctrl-C or SIGTERM, maybe during start-up: what started is stopped below
+        finally:
+            stack.stop()
     out.write("stopped\n")
     return 0
 

@@ -21,14 +21,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 
 from geo.assets import install_assets
 from geo.errors import EventAtlasError
@@ -579,23 +578,34 @@ class HostedStack:
         self.stop()
 
 
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a service manager's stop) ends the program like Ctrl-C: children stopped too.
+
+    Replicas run in their own process groups, so nobody but this process stops them.
+    """
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_until_stopped(
     stack: HostedStack, report: Callable[[str], None], poll_s: float = 1.0
 ) -> None:
-    """Block until Ctrl-C or SIGTERM; restart any replica that dies meanwhile.
+    """Block until Ctrl-C (KeyboardInterrupt); restart any replica that dies meanwhile.
 
     HAProxy has already moved the dead replica's readers to the others; the restart only gives
     the capacity back. The caller stops the stack.
     """
-    stopping = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    try:
-        while not stopping.wait(poll_s):
-            if not stack.proxy_running:
-                raise ServeError(f"HAProxy exited; the logs:\n{stack.log_text()}")
-            for name in stack.revive():
-                report(f"replica {name} had stopped; restarted on its port")
-    except KeyboardInterrupt:
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    while True:
+        time.sleep(poll_s)
+        if not stack.proxy_running:
+            raise ServeError(f"HAProxy exited; the logs:\n{stack.log_text()}")
+        for name in stack.revive():
+            report(f"replica {name} had stopped; restarted on its port")
