@@ -580,7 +580,7 @@ class HostedStack:
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """SIGTERM (a service manager's stop) ends the program like Ctrl-C: children stopped too.
+    """SIGTERM (a service manager's stop) and SIGINT end the program like Ctrl-C.
 
     Replicas run in their own process groups, so nobody but this process stops them.
     """
@@ -588,11 +588,14 @@ def sigterm_as_interrupt() -> Iterator[None]:
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous_term = signal.signal(signal.SIGTERM, interrupt)
+    # A shell starts background jobs with SIGINT ignored; this program still wants Ctrl-C.
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def run_until_stopped(
