@@ -564,9 +564,9 @@ def git_describe(folder: Path) -> str:
         text=True,
         check=False,
     ).stdout.strip()
-    return (result.stdout.strip()[:70].rstrip() or "unknown") + (
-        " + uncommitted changes" if dirty else ""
-    )
+    line = result.stdout.strip() or "unknown"
+    line = line if len(line) <= 60 else line[:59].rstrip() + "…"
+    return line + (" + uncommitted changes" if dirty else "")
 
 
 # -- report ------------------------------------------------------------------------------------
@@ -607,6 +607,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"{settings['interactions']} interactions per reader; search text "
         f"{settings['search']!r}. Config = code:replicas (`before` = "
         f"{settings['before_ref']}, `now` = this tree; 2 replicas = behind HAProxy).",
+        *partial_run_note(settings),
         "",
         "| data | config | readers | open p50 / p95 / max (s) | open failed | "
         "interaction p50 / p95 / max (s) | interactions failed | server CPU s per open | "
@@ -639,6 +640,22 @@ def markdown(report: dict[str, Any]) -> str:
             )
     lines += ["", *notes, "", "How measured:", "", *HOW_MEASURED, ""]
     return "\n".join(lines)
+
+
+FULL_RUN = {"levels": "1,10,25,50,100", "data": "shipped,1m", "configs": "before:1,now:1,now:2"}
+
+
+def partial_run_note(settings: dict[str, Any]) -> list[str]:
+    """Say so when these are not the full run's levels, data sets or configs."""
+    chosen = {k: settings.get(k, v) for k, v in FULL_RUN.items()}
+    if chosen == FULL_RUN:
+        return []
+    return [
+        "",
+        f"**A partial run** (levels {chosen['levels']}, data {chosen['data']}, configs "
+        f"{chosen['configs']}); the full run is `--levels {FULL_RUN['levels']} --data "
+        f"{FULL_RUN['data']} --configs {FULL_RUN['configs']}`.",
+    ]
 
 
 HOW_MEASURED = [
@@ -733,6 +750,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--resume", action="store_true", help="keep configs already complete in --json"
     )
+    parser.add_argument(
+        "--report-only", action="store_true", help="only rewrite --out's section from --json"
+    )
     return parser.parse_args(argv)
 
 
@@ -740,6 +760,10 @@ def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     args.link = args.link.lstrip("?")
+    if args.report_only:
+        replace_section(args.out, markdown(json.loads(args.json.read_text(encoding="utf-8"))))
+        log(f"rewrote the section {SECTION_TITLE!r} of {args.out} from {args.json}")
+        return
     previous: dict[str, Any] = {}
     if args.resume and args.json.exists():
         previous = json.loads(args.json.read_text(encoding="utf-8")).get("runs", {})
@@ -752,6 +776,9 @@ def main(argv: list[str] | None = None) -> None:
             "interactions": args.interactions,
             "before_ref": args.before_ref,
             "json_name": args.json.name,
+            "levels": ",".join(str(n) for n in args.levels),
+            "data": args.data,
+            "configs": ",".join(c.name for c in args.configs),
         },
         "runs": {},
     }
