@@ -63,6 +63,9 @@ from geo.serve import (  # noqa: E402
 
 SECTION_TITLE = "## Many readers at once (benchmarks/load.py)"
 BEFORE_REF = "1cd1d7f"
+# The map around Kyiv, as an article would link it. Zoomed in enough that the large map draws
+# single events (a click needs one); at the bare page's zoom it draws only cells.
+DEFAULT_LINK = "lat=50.45&lon=30.52&z=10"
 APP_ENV: dict[str, str | None] = {
     "EVENT_ATLAS_TILES": "offline",
     "EVENT_ATLAS_STATIC_URL": None,
@@ -741,7 +744,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--before-ref", default=BEFORE_REF, help="git ref of the `before` code")
     parser.add_argument("--interactions", type=int, default=5)
-    parser.add_argument("--link", default="", help="query string the readers open, e.g. q=Kyiv")
+    parser.add_argument(
+        "--link",
+        default=DEFAULT_LINK,
+        help=f"query string the readers open (default {DEFAULT_LINK}; '' for the bare page)",
+    )
     parser.add_argument("--search", default="Kharkiv", help="text the readers search")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per script run")
     parser.add_argument("--settle", type=float, default=30.0, help="seconds before 'RSS after'")

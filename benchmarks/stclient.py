@@ -21,12 +21,13 @@ key (Streamlit widget ids end with `-<key>`) or by label; custom components by n
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -43,6 +44,7 @@ HEALTH_PATH = "/_stcore/health"
 HOST_CONFIG_PATH = "/_stcore/host-config"
 USER_AGENT = "event-atlas-stclient/1.0"
 DEFAULT_TIMEOUT_S = 600.0
+T = TypeVar("T")
 
 SUCCESS, ERROR, INTERRUPTED = "success", "error", "rerun-interrupted"
 TIMEOUT, DISCONNECTED = "timeout", "disconnected"
@@ -65,6 +67,16 @@ _TEXT_FIELDS = {
 
 class ProtocolError(Exception):
     """The server answered something this client cannot use."""
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end on a thread of its own, and return its result.
+
+    asyncio.run refuses to start in a thread whose event loop is running, as Playwright's sync
+    API leaves one in pytest's main thread for the whole session.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 # -- HTTP ------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from geo.serve import (
 from tests.conftest import ROOT, SHIPPED_EVENTS
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from stclient import HttpAnswer, StreamlitSession, http_get
+from stclient import HttpAnswer, StreamlitSession, http_get, run_sync
 
 READERS = 20
 RUN_TIMEOUT_S = 120.0
@@ -242,7 +242,7 @@ def test_readers_stay_on_their_replica_and_survive_its_death(stack: HostedStack)
         await asyncio.gather(*(s.close() for s in sessions))
 
     with logs_on_failure(stack):
-        asyncio.run(scenario())
+        run_sync(scenario())
 
 
 def test_static_files_come_from_the_proxy_cache(stack: HostedStack) -> None:
@@ -255,7 +255,7 @@ def test_static_files_come_from_the_proxy_cache(stack: HostedStack) -> None:
         return answers
 
     with logs_on_failure(stack):
-        first, second = asyncio.run(fetch_twice())
+        first, second = run_sync(fetch_twice())
         assert first.status == second.status == 200
         assert second.header(REPLICA_HEADER) == CACHE_ANSWER
 
@@ -289,8 +289,8 @@ def test_an_edited_events_file_reaches_every_replica(tmp_path: Path) -> None:
         return found
 
     with HostedStack(events_file, replicas=2, env=APP_ENV) as hosted, logs_on_failure(hosted):
-        assert asyncio.run(totals_per_replica(hosted.base_url)) == {"r1": total, "r2": total}
+        assert run_sync(totals_per_replica(hosted.base_url)) == {"r1": total, "r2": total}
         events_file.write_text(_without_last_event(events_file.read_text("utf-8")), "utf-8")
         assert len(load_events(events_file).events) == total - 1
-        changed = asyncio.run(totals_per_replica(hosted.base_url))
+        changed = run_sync(totals_per_replica(hosted.base_url))
         assert changed == {"r1": total - 1, "r2": total - 1}

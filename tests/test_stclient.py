@@ -7,7 +7,6 @@ rest of the page stays), a change outside reruns everything with every widget's 
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from geo.serve import AppServer
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from stclient import StreamlitSession
+from stclient import StreamlitSession, run_sync
 
 APP = """\
 import streamlit as st
@@ -77,7 +76,7 @@ def test_client_runs_fragments_full_runs_and_sees_exceptions(server: AppServer) 
         assert not broken.ok and broken.exceptions
         await session.close()
 
-    asyncio.run(scenario())
+    run_sync(scenario())
 
 
 def test_reconnecting_keeps_the_session_and_its_state(server: AppServer) -> None:
@@ -93,7 +92,7 @@ def test_reconnecting_keeps_the_session_and_its_state(server: AppServer) -> None
         assert "full runs: 3" in session.texts(), "session state survived the reconnect"
         await session.close()
 
-    asyncio.run(scenario())
+    run_sync(scenario())
 
 
 def test_a_widget_that_is_not_there_is_named_with_those_that_are(server: AppServer) -> None:
@@ -104,7 +103,7 @@ def test_a_widget_that_is_not_there_is_named_with_those_that_are(server: AppServ
             session.find_widget(key="missing")
         await session.close()
 
-    asyncio.run(scenario())
+    run_sync(scenario())
 
 
 def test_the_app_file_is_checked_before_starting(tmp_path: Path) -> None:
