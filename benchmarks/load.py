@@ -554,6 +554,10 @@ def run_config(
     out["complete"] = True
 
 
+# The app's code and data: what a config runs (not the results this run is writing).
+APP_PATHS = ("--", ".", ":(exclude)benchmarks")
+
+
 def git_describe(folder: Path) -> str:
     result = subprocess.run(
         ["git", "-C", str(folder), "log", "-1", "--format=%h %s"],
@@ -562,7 +566,7 @@ def git_describe(folder: Path) -> str:
         check=False,
     )
     dirty = subprocess.run(
-        ["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no"],
+        ["git", "-C", str(folder), "status", "--porcelain", "--untracked-files=no", *APP_PATHS],
         capture_output=True,
         text=True,
         check=False,
