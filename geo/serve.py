@@ -313,14 +313,15 @@ class Backend:
 class ProxySettings:
     bind_host: str = HOST
     port: int = 8501
-    # Health checks: a replica that stops answering (or whose port refuses) is out after
-    # `fall` failed checks, ~1-2 s; `timeout_check` is generous because a replica busy running
-    # scripts answers late, and a busy replica is not a dead one.
+    # Health checks: a replica whose port refuses (it crashed) fails each check at once and is
+    # out after `fall` checks, within ~2 s. A replica busy running scripts answers late (up to
+    # 20 s measured here, 50 readers on each of 2 replicas): a busy replica is not a dead one,
+    # so a check may take up to `check_timeout_s`.
     check_inter_ms: int = 1000
     check_fastinter_ms: int = 400
     check_fall: int = 3
     check_rise: int = 2
-    check_timeout_s: int = 3
+    check_timeout_s: int = 60
     # Static files (Streamlit's frontend, Leaflet, tiles) are answered from HAProxy's memory.
     cache_mb: int = 64
     cache_max_object_bytes: int = 4 * 1024 * 1024
