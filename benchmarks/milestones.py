@@ -22,7 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import CHROMIUM, CHROMIUM_ARGS, EA_APP, STATIC_DIR, VIEWPORT, Server
+from run import CHROMIUM, CHROMIUM_ARGS, EA_APP, STATIC_DIR, VIEWPORT, server_for, wait_serving
+
+from geo.serve import AppServer
 
 FLOOR_APP = Path(__file__).resolve().parent / "floor_app.py"
 MILESTONES = ("app shell", "map iframe", "Leaflet map", "first marker")
@@ -39,7 +41,7 @@ MILESTONES_JS = """() => {
 
 
 @contextmanager
-def serving(script: Path, env: dict[str, str], log_dir: Path) -> Iterator[Server]:
+def serving(script: Path, env: dict[str, str], log_dir: Path) -> Iterator[AppServer]:
     # Streamlit serves the static/ folder next to the main script: a copy of a script kept
     # elsewhere gets a symlink to the repo's static/.
     with tempfile.TemporaryDirectory(prefix="bench-milestones-") as folder:
@@ -48,9 +50,10 @@ def serving(script: Path, env: dict[str, str], log_dir: Path) -> Iterator[Server
             shutil.copyfile(script, copy)
             (Path(folder) / "static").symlink_to(STATIC_DIR, target_is_directory=True)
             script = copy
-        server = Server(script, env, log_dir / f"milestones-{script.stem}.log")
+        server = server_for(script, env, log_dir / f"milestones-{script.stem}.log")
         try:
-            server.wait_ready()
+            server.start()
+            wait_serving(server)
             yield server
         finally:
             server.stop()
@@ -81,8 +84,8 @@ def measure(script: Path, env: dict[str, str], runs: int, log_dir: Path) -> list
     with serving(script, env, log_dir) as server, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            visit(browser, server.url, 120)  # warm-up, unmeasured
-            visits = [visit(browser, server.url, 120) for _ in range(runs)]
+            visit(browser, server.url(), 120)  # warm-up, unmeasured
+            visits = [visit(browser, server.url(), 120) for _ in range(runs)]
         finally:
             browser.close()
     medians: list[float | None] = []

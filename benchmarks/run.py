@@ -22,7 +22,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -51,8 +50,9 @@ if str(REPO) not in sys.path:
 if str(BENCH_DIR) not in sys.path:
     sys.path.insert(0, str(BENCH_DIR))
 
-# The browser tests' Chromium flags and server teardown: one definition for both harnesses.
-from tests.browser.conftest import CHROMIUM_ARGS, stop_process_group  # noqa: E402
+# The browser tests' Chromium flags, and the one way to start a server.
+from geo.serve import AppServer  # noqa: E402
+from tests.browser.conftest import CHROMIUM_ARGS  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1400, "height": 900}
@@ -465,91 +465,35 @@ def apptest_figures(
     return figures
 
 
-# -- a real server ---------------------------------------------------------------------------
+# -- a real server ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def server_for(script: Path, env: dict[str, str], log_path: Path) -> AppServer:
+    """`streamlit run <script>` from the repo root (its .streamlit/config.toml) on 127.0.0.1."""
+    return AppServer(
+        app_dir=REPO,
+        script=script,
+        env=env,
+        flags=["--server.enableStaticServing", "true"],
+        log_path=log_path,
+    )
 
 
-class Server:
-    """`streamlit run <script>` on 127.0.0.1 from the repo root (its .streamlit/config.toml)."""
-
-    def __init__(self, script: Path, env: dict[str, str], log_path: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.log_path = log_path
-        self._log = log_path.open("wb")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(script),
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(self.port),
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.enableStaticServing",
-                "true",
-                # Files are being edited while benchmarks run: no reruns on save.
-                "--server.fileWatcherType",
-                "none",
-                "--server.runOnSave",
-                "false",
-            ],
-            cwd=REPO,
-            env={**os.environ, **env},
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, ended as a whole
-        )
-
-    def wait_ready(self) -> float:
-        started = time.perf_counter()
-        deadline = started + SERVER_START_TIMEOUT_S
-        health = f"{self.url}_stcore/health"
-        while time.perf_counter() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"streamlit exited with code {self.process.returncode}; see {self.log_path}"
-                )
-            try:
-                with urllib.request.urlopen(health, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.1)
-        else:
-            raise RuntimeError(f"streamlit not healthy within {SERVER_START_TIMEOUT_S:.0f} s")
-        # The map's Leaflet comes from the static folder: make sure it is served.
-        leaflet = f"{self.url}app/static/leaflet/leaflet.js"
-        try:
-            with urllib.request.urlopen(leaflet, timeout=10) as response:
-                response.read()
-        except (urllib.error.URLError, OSError) as exc:
-            raise RuntimeError(f"{leaflet} is not served ({exc}); see {self.log_path}") from exc
-        return time.perf_counter() - started
-
-    def memory_mb(self) -> dict[str, float]:
-        return proc_status_mb(self.process.pid)
-
-    def stop(self) -> None:
-        stop_process_group(self.process, timeout_s=20)
-        self._log.close()
+def wait_serving(server: AppServer) -> float:
+    """Healthy, and the map's Leaflet served from the static folder; seconds taken."""
+    started = time.perf_counter()
+    server.wait_ready(SERVER_START_TIMEOUT_S)
+    leaflet = f"{server.base_url}/app/static/leaflet/leaflet.js"
+    try:
+        with urllib.request.urlopen(leaflet, timeout=10) as response:
+            response.read()
+    except (urllib.error.URLError, OSError) as exc:
+        raise RuntimeError(f"{leaflet} is not served ({exc}); see {server.log_path}") from exc
+    return time.perf_counter() - started
 
 
 @contextmanager
-def running_server(page: str, events: Path, log_dir: Path) -> Iterator[Server]:
+def running_server(page: str, events: Path, log_dir: Path) -> Iterator[AppServer]:
     """Event Atlas runs as app.py; the naive page runs as a copy next to a `static` symlink.
 
     Streamlit serves the `static/` folder next to the main script, so benchmarks/naive_app.py
@@ -564,13 +508,14 @@ def running_server(page: str, events: Path, log_dir: Path) -> Iterator[Server]:
         else:
             script = EA_APP
             env = {"EVENT_ATLAS_EVENTS": str(events), "EVENT_ATLAS_TILES": "offline"}
-        server = Server(script, env, log_dir / f"server-{page}-{events.stem}.log")
+        server = server_for(script, env, log_dir / f"server-{page}-{events.stem}.log")
         try:
-            ready = server.wait_ready()
-            log(f"  {PAGE_TITLES[page]} server ready on {server.url} in {ready:.1f} s")
+            server.start()
+            ready = wait_serving(server)
+            log(f"  {PAGE_TITLES[page]} server ready on {server.url()} in {ready:.1f} s")
             yield server
         finally:
-            server.stop()
+            server.stop(timeout_s=20)
             log(f"  {PAGE_TITLES[page]} server stopped")
 
 
@@ -697,7 +642,7 @@ def browser_figures(
     with running_server(page_key, events, log_dir) as server:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            warm = visit(browser, server.url, timeout_s, None)
+            warm = visit(browser, server.url(), timeout_s, None)
             log(
                 f"  warm-up visit (unmeasured): first markers {fmt_s(warm.first_markers_s)}"
                 + (f", {warm.failure}" if warm.failure else "")
@@ -705,13 +650,13 @@ def browser_figures(
             if warm.first_markers_s is None:
                 failed = f"warm-up visit failed: {warm.failure}"
                 skipped = {k: measured([None], failed) for k in keys}
-                memory = server.memory_mb()
+                memory = proc_status_mb(server.pid)
                 skipped["server_rss_mb"] = measured([memory.get("VmRSS")])
                 skipped["server_hwm_mb"] = measured([memory.get("VmHWM")])
                 return skipped
             visits = []
             for run in range(1, runs + 1):
-                v = visit(browser, server.url, timeout_s, filter_text)
+                v = visit(browser, server.url(), timeout_s, filter_text)
                 visits.append(v)
                 log(
                     f"  run {run}/{runs}: first markers {fmt_s(v.first_markers_s)} "
@@ -721,7 +666,7 @@ def browser_figures(
                     f"{fmt_s(v.filter_done_s)} ({v.markers_filtered} markers)"
                     + (f"; {v.failure}" if v.failure else "")
                 )
-            memory = server.memory_mb()
+            memory = proc_status_mb(server.pid)
         finally:
             browser.close()
     failures = sorted({v.failure for v in visits if v.failure})

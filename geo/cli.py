@@ -1,4 +1,7 @@
-"""`python -m geo`: check an events file, or geocode its places. One boundary prints errors."""
+"""`python -m geo`: data tools (check, geocode, import, export) and `serve` for many readers.
+
+One boundary prints errors.
+"""
 
 from __future__ import annotations
 
@@ -172,6 +175,31 @@ def cmd_export_acled(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """N replicas behind HAProxy on one address, until Ctrl-C; every child ends with it."""
+    from geo.serve import HostedStack, default_replicas, run_until_stopped, sigterm_as_interrupt
+
+    events = Path(args.events) if args.events else None
+    if events is not None and not events.is_file():
+        raise SettingError(f"--events {events}: no such file")
+    replicas = args.replicas if args.replicas is not None else default_replicas()
+    stack = HostedStack(events, replicas=replicas, port=args.port, bind_host=args.host)
+    out.write(f"starting {replicas} replica(s) behind HAProxy (logs in {stack.work_dir})\n")
+    out.flush()
+    with sigterm_as_interrupt():
+        try:
+            stack.start()
+            out.write(f"Event Atlas is at {stack.url()} (Ctrl-C stops it)\n")
+            out.flush()
+            run_until_stopped(stack, lambda line: print(line, file=err, flush=True))
+        except KeyboardInterrupt:
+            pass  # Ctrl-C or SIGTERM, maybe during start-up: what started is stopped below
+        finally:
+            stack.stop()
+    out.write("stopped\n")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog=PROG, description="Event Atlas data tools.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -218,6 +246,19 @@ def parser() -> argparse.ArgumentParser:
     exporter = commands.add_parser("export-acled", help="write an events file as ACLED CSV")
     exporter.add_argument("file")
     exporter.add_argument("--out", required=True)
+    serve = commands.add_parser(
+        "serve", help="run the app for many readers: replicas behind HAProxy, sticky sessions"
+    )
+    serve.add_argument(
+        "--replicas", type=int, help="app processes (default: one per core)", metavar="N"
+    )
+    serve.add_argument("--port", type=int, default=8501, help="HAProxy's port (default 8501)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="HAProxy's address (default 127.0.0.1; 0.0.0.0 in a container)",
+    )
+    serve.add_argument("--events", help="events file every replica shows (default: the app's)")
     return top
 
 
@@ -236,6 +277,8 @@ def main(
             return cmd_export_acled(args, out)
         if args.command == "export":
             return cmd_export(args, out, err)
+        if args.command == "serve":
+            return cmd_serve(args, out, err)
         return cmd_geocode(args, out, err)
     except DataFileError as exc:
         err.write(f"error: {exc.summary}\n")

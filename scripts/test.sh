@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Set up everything the tests need (Python packages, Debian's chromium) and run the whole suite:
-# lint, format, mypy --strict, unit, AppTest and browser tests. Exits non-zero on any failure.
+# Set up everything the tests need (Python packages, Debian's chromium and haproxy) and run the
+# whole suite: lint, format, mypy --strict, unit, AppTest, hosting and browser tests. Exits
+# non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null || PY=python3
 
-if [ ! -x /usr/bin/chromium ]; then
+# Debian packages the tests need: chromium (browser tests), haproxy (hosting tests).
+MISSING=()
+[ -x /usr/bin/chromium ] || MISSING+=(chromium fonts-dejavu-core)
+command -v haproxy >/dev/null || MISSING+=(haproxy)
+if [ ${#MISSING[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
-  echo "== installing Debian's chromium for the browser tests"
+  echo "== installing Debian's ${MISSING[*]} for the tests"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${MISSING[@]}" >/dev/null
 fi
 
 echo "== installing Python packages"

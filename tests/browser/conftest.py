@@ -1,9 +1,9 @@
 """Harness for the browser tests: a real `streamlit run` per events file, headless Debian chromium.
 
-- Each server binds 127.0.0.1 on a free port; its output goes to a temp file (a PIPE can fill up
-  and block the server), which is attached to the report of any failing browser test.
-- Readiness is polled on /_stcore/health with a deadline; teardown ends the server's whole
-  process group.
+- Each server is a geo.serve.AppServer (the one way servers are started): 127.0.0.1 on a free
+  port, output in a temp file (a PIPE can fill up and block the server) that is attached to the
+  report of any failing browser test, readiness polled on /_stcore/health with a deadline, and
+  teardown ending the server's whole process group.
 - Chromium is Debian's /usr/bin/chromium (no `playwright install`, no internet). Without it the
   tests are skipped locally, but fail under CI (CI must run them).
 """
@@ -11,18 +11,13 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from geo.serve import AppServer, free_port
 
 APP_DIR = Path(__file__).resolve().parents[2]
 FIXTURES = APP_DIR / "tests" / "fixtures"
@@ -37,13 +32,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SERVER_START_TIMEOUT_S = 90.0
-POLL_INTERVAL_S = 0.1
 VIEWPORT = {"width": 1400, "height": 1000}
 # Playwright timeouts (ms): generous, the first render also unpacks the offline basemap.
 DEFAULT_TIMEOUT_MS = 30_000
 FIRST_RENDER_TIMEOUT_MS = 60_000
-LOG_TAIL_CHARS = 20_000
 
 
 def _unavailable(reason: str) -> None:
@@ -53,100 +45,23 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+class StreamlitServer(AppServer):
+    """`streamlit run app.py` on 127.0.0.1 showing one events file (geo.serve.AppServer).
 
-
-def stop_process_group(process: subprocess.Popen[bytes], timeout_s: float = 15) -> None:
-    """End a server started with start_new_session=True, and everything it started."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=timeout_s)
-    except ProcessLookupError:
-        pass
-
-
-class StreamlitServer:
-    """`streamlit run app.py` on 127.0.0.1 showing one events file."""
+    Offline tiles whatever this shell says, and the default static URL; started at once.
+    """
 
     def __init__(self, events_file: Path, log_dir: Path) -> None:
+        port = free_port()
+        super().__init__(
+            events_file,
+            app_dir=APP_DIR,
+            port=port,
+            env={"EVENT_ATLAS_TILES": "offline", "EVENT_ATLAS_STATIC_URL": None},
+            log_path=log_dir / f"streamlit-{events_file.stem}-{port}.log",
+        )
         self.events_file = events_file
-        self.port = _free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_dir / f"streamlit-{events_file.stem}-{self.port}.log"
-        self._log = self.log_path.open("wb")
-        env = os.environ.copy()
-        env["EVENT_ATLAS_EVENTS"] = str(events_file.resolve())
-        env["EVENT_ATLAS_TILES"] = "offline"
-        env.pop("EVENT_ATLAS_STATIC_URL", None)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "app.py",
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                # The code under test is the code at start-up: no reloads mid-test.
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=APP_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, ended as a whole at teardown
-        )
-
-    def wait_ready(self, timeout_s: float = SERVER_START_TIMEOUT_S) -> None:
-        deadline = time.monotonic() + timeout_s
-        health = f"{self.base_url}/_stcore/health"
-        last_error = "no answer yet"
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"streamlit exited with code {self.process.returncode} before it was "
-                    f"ready; its log:\n{self.log_text()}"
-                )
-            try:
-                with urllib.request.urlopen(health, timeout=2) as response:
-                    if response.status == 200 and response.read().strip() == b"ok":
-                        return
-                    last_error = f"HTTP {response.status}"
-            except (urllib.error.URLError, OSError) as exc:
-                last_error = str(exc)
-            time.sleep(POLL_INTERVAL_S)
-        raise RuntimeError(
-            f"streamlit was not healthy on {health} within {timeout_s:.0f} s ({last_error}); "
-            f"its log:\n{self.log_text()}"
-        )
-
-    def url(self, query: str = "") -> str:
-        return f"{self.base_url}/" + (f"?{query}" if query else "")
-
-    def log_text(self) -> str:
-        self._log.flush()
-        text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        return text if len(text) <= LOG_TAIL_CHARS else "…" + text[-LOG_TAIL_CHARS:]
-
-    def stop(self) -> None:
-        stop_process_group(self.process)
-        self._log.close()
+        self.start()
 
 
 _SERVERS: list[StreamlitServer] = []
