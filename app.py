@@ -37,10 +37,11 @@ with st.sidebar:
     st.multiselect(
         "Event type",
         options=geo.type_options(catalog),
-        format_func=lambda t: page.type_option_label(t, type_counts),
+        format_func=page.type_option_label,
         key=page.K_TYPES,
         placeholder="All types",
     )
+    st.caption(page.type_counts_caption(type_counts))
     if bounds is not None:
         st.date_input("Date range", min_value=bounds[0], max_value=bounds[1], key=page.K_DATES)
     st.multiselect(

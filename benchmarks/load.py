@@ -54,7 +54,7 @@ for folder in (REPO, BENCH_DIR):
 
 from stclient import ProtocolError, RunResult, StreamlitSession  # noqa: E402
 
-from geo.assets import install_assets  # noqa: E402
+from geo.map.assets import install_assets  # noqa: E402
 from geo.serve import (  # noqa: E402
     AFFINITY_COOKIE,
     AppServer,

@@ -4,7 +4,7 @@
 
 It is the baseline `benchmarks/run.py` compares Event Atlas with. Only one thing differs from
 the tutorial version: it loads Leaflet, jQuery and the basemap tiles from the local copies Event
-Atlas serves at /app/static/ (the same files as geo/assets.py), so that it works offline.
+Atlas serves at /app/static/ (the same files as geo/map/assets.py), so that it works offline.
 Streamlit serves the `static/` folder next to the main script, so the harness runs a copy of
 this file from a temporary folder holding a `static` symlink to the repo's static/ folder.
 """

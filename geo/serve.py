@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
 
-from geo.assets import install_assets
 from geo.errors import EventAtlasError
+from geo.map.assets import install_assets
 
 HOST = "127.0.0.1"
 HEALTH_PATH = "/_stcore/health"

@@ -271,9 +271,23 @@ def go_to_place() -> MapView | None:
     return MapView(round(found.latitude, 4), round(found.longitude, 4), zoom)
 
 
-def type_option_label(event_type: EventType, counts: Mapping[EventType, int]) -> str:
+def type_option_label(event_type: EventType) -> str:
+    # Never put changing text (such as counts) here: the browser sends the chosen labels back
+    # and Streamlit maps them to options by text, so a label that changed with another filter
+    # would come back as a plain string instead of the type.
     style = style_of(event_type)
-    return f"{style.symbol} {style.label} ({counts.get(event_type, 0)})"
+    return f"{style.symbol} {style.label}"
+
+
+def type_counts_caption(counts: Mapping[EventType, int]) -> str:
+    """How many events of each type the other filters leave, shown under the type picker."""
+    parts = [
+        f"{style_of(t).symbol} {style_of(t).label}: {n:,}"
+        for t, n in sorted(counts.items(), key=lambda item: list(EventType).index(item[0]))
+        if n
+    ]
+    # Only our own fixed labels and numbers: nothing here needs Markdown escaping.
+    return " · ".join(parts) if parts else "No event matches the other filters."
 
 
 def widget_filter(bounds: tuple[dt.date, dt.date] | None) -> EventFilter:
