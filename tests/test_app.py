@@ -70,11 +70,20 @@ def layer_data(at: AppTest) -> dict:
 def send(at: AppTest, element_id: str, value: object, field: str = "json_value") -> AppTest:
     """What the browser sends when a reader uses a widget AppTest cannot drive itself (the map,
     a table row): the widget's new value, with every other widget's as it is. Callbacks run."""
+    return send_states(at, {element_id: (field, json.dumps(value))})
+
+
+def send_states(at: AppTest, changes: dict[str, tuple[str, str | list[str]]]) -> AppTest:
+    """One message from the browser changing several widgets: id -> (proto field, value)."""
     states = WidgetStates()
-    states.widgets.extend(w for w in at._tree.get_widget_states().widgets if w.id != element_id)
-    changed = states.widgets.add()
-    changed.id = element_id
-    setattr(changed, field, json.dumps(value))
+    states.widgets.extend(w for w in at._tree.get_widget_states().widgets if w.id not in changes)
+    for element_id, (field, value) in changes.items():
+        changed = states.widgets.add()
+        changed.id = element_id
+        if isinstance(value, list):
+            getattr(changed, field).data.extend(value)
+        else:
+            setattr(changed, field, value)
     at._run(states)
     assert not at.exception, at.exception
     return at
@@ -149,6 +158,26 @@ def test_type_counts_are_shown_and_the_type_labels_never_change():
     assert at.multiselect(key="f_types").options == labels
     assert at.multiselect(key="f_types").value == ["shelling"]
     assert not at.exception
+
+
+def test_a_sidebar_change_is_applied_whatever_the_table_reports_with_it():
+    """The browser sends every widget's value with a sidebar change; the grid's own shape of
+    an empty selection (with "cells") must not count as a table pick that cancels the run."""
+    at = run()
+    total = shown_count(at)[1]
+    types = at.multiselect(key="f_types")
+    shelling = next(label for label in types.options if "Shelling" in label)
+    grid_value = {"selection": {"rows": [], "columns": [], "cells": []}}
+    send_states(
+        at,
+        {
+            types.proto.id: ("string_array_value", [shelling]),
+            at.dataframe[0].proto.id: ("string_value", json.dumps(grid_value)),
+        },
+    )
+    assert 0 < shown_count(at)[0] < total
+    assert {e["type"] for e in layer_data(at)["events"]} == {"shelling"}
+    assert set(at.dataframe[0].value["Type"].str.contains("Shelling")) == {True}
 
 
 def test_text_search_filters():

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.catalog import Catalog
 from geo.filters import EventFilter
@@ -174,16 +175,28 @@ def take_map_click(catalog: Catalog, value: Mapping[str, Any] | None, mount: str
     return _select(event_id)
 
 
+def _rerun_only(fragments: list[str]) -> None:
+    """Rerun just these fragments, when the reader's action was aimed at a fragment.
+
+    A keyed rerun replaces the interaction's own rerun: called while the whole page reruns
+    (a sidebar change that came with a map or table value), it would cancel that run and leave
+    the page on the old filters. A whole-page run draws every fragment anyway.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.fragment_ids_this_run:
+        st.rerun(fragments)
+
+
 def _on_map_change(catalog: Catalog, mount: str) -> None:
     value = st.session_state.get(MAP_KEY)
     clicked = take_map_click(catalog, value if isinstance(value, Mapping) else None, mount)
     if clicked:
-        st.rerun([F_MAP, F_DETAIL, F_TABLE])
+        _rerun_only([F_MAP, F_DETAIL, F_TABLE])
     elif catalog.large:
         # The view moved (or the map reported its real size): map and table follow.
-        st.rerun([F_MAP, F_TABLE])
+        _rerun_only([F_MAP, F_TABLE])
     else:
-        st.rerun([F_MAP])
+        _rerun_only([F_MAP])
 
 
 def _table_rows() -> list[int]:
@@ -207,7 +220,7 @@ def _on_table_select(catalog: Catalog) -> None:
     event_id = ids[rows[0]] if rows and 0 <= rows[0] < len(ids) else None
     if _select(event_id) and event_id is not None:
         st.session_state[K_MOVE] = event_id
-    st.rerun([F_MAP, F_DETAIL, F_TABLE])
+    _rerun_only([F_MAP, F_DETAIL, F_TABLE])
 
 
 # -- the fragments -------------------------------------------------------------------------------
@@ -298,7 +311,8 @@ def table_fragment(catalog: Catalog, event_filter: EventFilter) -> None:
     ids = list(table.index)
     selected = st.session_state.get(page.K_SELECTED)
     rows = [ids.index(selected)] if selected in ids else []
-    st.session_state[TABLE_KEY] = {"selection": {"rows": rows, "columns": []}}
+    # The same shape as the grid's own value, so that an unchanged selection is not a change.
+    st.session_state[TABLE_KEY] = {"selection": {"rows": rows, "columns": [], "cells": []}}
     st.dataframe(
         table,
         key=TABLE_KEY,
