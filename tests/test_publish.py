@@ -383,3 +383,24 @@ def test_publish_runs_as_a_module(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert is_site(out) and "events on the map" in result.stdout
+
+
+# -- the page's download -------------------------------------------------------------------------
+def test_the_page_download_zips_the_view_the_map_showed_last(shipped):
+    from geo.web.page import LastView, _deferred_site
+
+    catalog = ListCatalog(shipped)
+    state = cli.state_of_link(KHARKIV_LINK)
+    last = LastView(ViewState(selected="kharkiv-residential-shelling", view=state.view))
+    build = _deferred_site(catalog, state.event_filter, last)
+    archive = zipfile.ZipFile(io.BytesIO(build()))
+    data = layer_data(archive.read("event-atlas-site/index.html").decode("utf-8"))
+    assert len(data["events"]) == 3
+    assert [e["id"] for e in data["events"] if e["selected"]] == ["kharkiv-residential-shelling"]
+    last.state = ViewState()  # the reader closed the event: the next build follows
+    data = layer_data(archive_page(build()))
+    assert not any(e["selected"] for e in data["events"])
+
+
+def archive_page(zipped: bytes) -> str:
+    return zipfile.ZipFile(io.BytesIO(zipped)).read("event-atlas-site/index.html").decode()
