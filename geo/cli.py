@@ -1,4 +1,5 @@
-"""`python -m geo`: data tools (check, geocode, import, export) and `serve` for many readers.
+"""`python -m geo`: data tools (check, geocode, import, export), `publish` (a static site of
+one view) and `serve` for many readers.
 
 One boundary prints errors.
 """
@@ -23,7 +24,7 @@ from geo.importers import export_acled_csv, import_file, write_acled_csv
 from geo.loader import load_events, parse_events_text
 from geo.model import Event
 from geo.store import EventStore
-from geo.urlstate import parse_query
+from geo.urlstate import ViewState, parse_query
 from geo.writeback import atomic_writer, plan_geocoding, write_atomically
 
 PROG = "python -m geo"
@@ -132,15 +133,20 @@ def open_catalog_file(path: Path) -> Catalog:
     return ListCatalog(load_events(path))
 
 
-def filter_of_link(link: str) -> EventFilter:
-    """The filters of a page link (or its query string), refusing any part it cannot read."""
+def state_of_link(link: str) -> ViewState:
+    """The view of a page link (or its query string), refusing any part it cannot read."""
     from urllib.parse import parse_qs, urlsplit
 
     query = urlsplit(link).query if "?" in link else link
     state, ignored = parse_query(parse_qs(query, keep_blank_values=True))
     if ignored:
         raise SettingError(f"--where: cannot read {', '.join(ignored)} in {link!r}")
-    return state.event_filter
+    return state
+
+
+def filter_of_link(link: str) -> EventFilter:
+    """The filters of a page link (or its query string), refusing any part it cannot read."""
+    return state_of_link(link).event_filter
 
 
 def _counted(events: Iterator[Event], err: TextIO, every: int) -> Iterator[Event]:
@@ -172,6 +178,46 @@ def cmd_export_acled(args: argparse.Namespace, out: TextIO) -> int:
     dataset = load_events(args.file)
     write_atomically(Path(args.out), export_acled_csv(dataset.events))
     out.write(f"wrote {len(dataset.events)} events in ACLED format to {args.out}\n")
+    return 0
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
+    """A static site of one view: every file written into a new folder, then moved in place."""
+    # Imported here: the map code loads folium, which the other commands do without.
+    from geo.map.assets import OFFLINE_MAX_NATIVE_ZOOM
+    from geo.map.cells import MIN_ZOOM
+    from geo.map.publish import INDEX, build_site, write_site
+
+    source, target = Path(args.file), Path(args.out)
+    state = state_of_link(args.where) if args.where else ViewState()
+    catalog = open_catalog_file(source)
+    if state.selected is not None:
+        chosen = catalog.event(state.selected)
+        if chosen is None or not catalog.contains(state.event_filter, state.selected):
+            raise SettingError(f"--where: event {state.selected} is not among the events shown")
+        if chosen.place.point is None:
+            raise SettingError(f"--where: event {state.selected} has no coordinates to map")
+    if state.tiles != "offline":
+        out.write("note: a published site always uses the offline basemap\n")
+    site = build_site(catalog, state, source.name)
+    write_site(site, target, force=args.force, keep=[source])
+    shown = f"{site.events:,} events on the map"
+    if site.unplaced:
+        shown += f"; {site.unplaced:,} without coordinates left out ({PROG} geocode {source})"
+    out.write(f"{source}: {shown}\n")
+    out.write(
+        f"basemap: {site.tiles:,} tiles, zoom {MIN_ZOOM}-{OFFLINE_MAX_NATIVE_ZOOM}, "
+        f"{_megabytes(site.tile_bytes)} (enlarged past zoom {OFFLINE_MAX_NATIVE_ZOOM})\n"
+    )
+    out.write(
+        f"wrote {target}: {len(site.files):,} files, {_megabytes(site.size)} "
+        f"(scripts and styles {_megabytes(site.asset_bytes)}); "
+        f"open {target / INDEX} or serve the folder\n"
+    )
     return 0
 
 
@@ -246,6 +292,17 @@ def parser() -> argparse.ArgumentParser:
     exporter = commands.add_parser("export-acled", help="write an events file as ACLED CSV")
     exporter.add_argument("file")
     exporter.add_argument("--out", required=True)
+    publish = commands.add_parser(
+        "publish", help="write one view as a static site that works offline (map, tiles, assets)"
+    )
+    publish.add_argument("file", help="events YAML or Parquet file")
+    publish.add_argument("--out", required=True, help="folder to write the site into")
+    publish.add_argument(
+        "--where", help="a page link or its query string: filters, selected event, map view"
+    )
+    publish.add_argument(
+        "--force", action="store_true", help="replace --out even if it holds something else"
+    )
     serve = commands.add_parser(
         "serve", help="run the app for many readers: replicas behind HAProxy, sticky sessions"
     )
@@ -279,6 +336,8 @@ def main(
             return cmd_export(args, out, err)
         if args.command == "serve":
             return cmd_serve(args, out, err)
+        if args.command == "publish":
+            return cmd_publish(args, out)
         return cmd_geocode(args, out, err)
     except DataFileError as exc:
         err.write(f"error: {exc.summary}\n")

@@ -75,3 +75,7 @@ class AmbiguousPlaceError(GeocodingError):
 
 class GazetteerIndexError(EventAtlasError):
     """The offline gazetteer's index file cannot be built or read (not a problem of one name)."""
+
+
+class PublishError(EventAtlasError):
+    """A static site cannot be made of this view, or written where asked."""

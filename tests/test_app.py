@@ -11,6 +11,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetStates
 from streamlit.testing.v1 import AppTest
 
 from geo import load_events
+from geo.vocabulary import EventType
 from geo.web.explore import MAP_KEY
 from tests.conftest import ROOT, SHIPPED_EVENTS, events_yaml
 
@@ -118,6 +119,7 @@ def test_page_shows_every_shipped_event_by_default():
         "Download CSV",
         "Download GeoJSON",
         "Download ACLED CSV",
+        "Download static site (.zip)",
     ]
 
 
@@ -491,9 +493,27 @@ def test_large_downloads_are_written_only_when_asked(large_parquet, monkeypatch)
     monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
     at = run()
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["Download CSV", "Download GeoJSON", "Download ACLED CSV"]
+    assert labels == [
+        "Download CSV",
+        "Download GeoJSON",
+        "Download ACLED CSV",
+        "Download static site (.zip)",
+    ]
     # Deferred: the page sends no file until a button is clicked.
     assert all(not b.proto.url for b in at.get("download_button"))
+    # 6,000 events are more than a static site holds: the button says so instead.
+    site = at.get("download_button")[3]
+    assert site.proto.disabled and "at most 5,000 events" in site.proto.help
+
+
+def test_the_site_download_is_of_the_view_the_map_shows_now():
+    """The map reruns alone on a click: the site's build reads the view it left behind."""
+    at = run({"type": "shelling,attack_on_civilians"})
+    event_id = "kharkiv-residential-shelling"
+    click_map(at, event_id)
+    last = at.session_state["_last_view"].state
+    assert last.selected == event_id
+    assert last.event_filter.types == {EventType.SHELLING, EventType.ATTACK_ON_CIVILIANS}
 
 
 def test_small_downloads_are_written_only_when_asked_too():

@@ -118,6 +118,24 @@ def test_the_view_from_a_link_wins_over_fitting(shipped):
     assert "fitBounds" in rendered(shipped)
 
 
+def test_the_view_goes_to_the_streamlit_page_query_or_to_the_pages_own_hash():
+    def script(view_in: str) -> str:
+        m = build_base_map(MapView(49.0, 31.5, 6), URLS, "offline", view_in=view_in)
+        return m.get_root().render()
+
+    query, in_hash = script("query"), script("hash")
+    # The Streamlit page: the parent page's query string, through its history.
+    assert "window.parent" in query and "page.eaMapView" in query
+    assert "window.location.hash" not in query and "window.eaHash" not in query
+    # A static page: its own hash, read at opening (numbers in range only) and kept on moves.
+    assert "window.parent" not in in_hash and "eaMapView" not in in_hash
+    assert "window.eaHash" in in_hash and 'map.on("moveend", write)' in in_hash
+    assert '"hashchange"' in in_hash and "Math.abs(Number(lat)) > 90" in in_hash
+    # One piece of code sets the view's three parameters, in both.
+    for text in (query, in_hash):
+        assert text.count('params.set("lat", c.lat.toFixed(4))') == 1
+
+
 def test_a_base_map_can_open_on_a_box_to_fit():
     html = build_base_map(BBox(44.0, 22.0, 52.0, 40.0), URLS, "offline").get_root().render()
     assert "fitBounds" in html and "[44.0, 22.0], [52.0, 40.0]" in html

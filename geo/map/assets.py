@@ -13,7 +13,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +41,8 @@ _XSTATIC_FILES: tuple[tuple[str, str, str], ...] = (
         "markercluster/MarkerCluster.Default.css",
     ),
 )
+
+TileKey = tuple[int, int, int]  # zoom, x, y (rows counted from the north, as in Leaflet)
 
 TILES_DIR = "tiles"
 TILES_DONE_MARKER = ".complete"
@@ -114,15 +116,40 @@ def _copy_if_changed(source: Path, target: Path) -> bool:
     return True
 
 
-def install_library_files(static_dir: Path) -> int:
-    """Copy Leaflet, jQuery and MarkerCluster into static_dir; return how many were copied."""
-    copied = 0
+def library_files() -> list[tuple[Path, str]]:
+    """Leaflet, jQuery and MarkerCluster as installed: (file, path under static/) for each."""
+    files = []
     for module, name, relative in _XSTATIC_FILES:
         source = _package_dir(module) / name
         if not source.is_file():
             raise AssetError(f"{module} has no {name}: reinstall it with `pip install -e .`")
-        copied += _copy_if_changed(source, static_dir / relative)
-    return copied
+        files.append((source, relative))
+    return files
+
+
+def install_library_files(static_dir: Path) -> int:
+    """Copy Leaflet, jQuery and MarkerCluster into static_dir; return how many were copied."""
+    return sum(
+        _copy_if_changed(source, static_dir / relative) for source, relative in library_files()
+    )
+
+
+def read_tiles(keys: Iterable[TileKey]) -> Iterator[tuple[TileKey, bytes]]:
+    """The offline basemap's PNG of each tile (zoom, x, y from the north) that it holds."""
+    with sqlite3.connect(f"file:{basemap_db()}?mode=ro", uri=True) as db:
+        for z, x, y in keys:
+            found = db.execute(
+                "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? "
+                "AND tile_row = ?",
+                (z, x, _flip_row(z, y)),
+            ).fetchone()
+            if found is not None:
+                yield (z, x, y), bytes(found[0])
+
+
+def _flip_row(zoom: int, row: int) -> int:
+    # MBTiles rows count from the south (TMS); Leaflet counts from the north (XYZ).
+    return (1 << zoom) - 1 - row
 
 
 def tiles_installed(static_dir: Path) -> bool:
@@ -147,8 +174,7 @@ def install_offline_tiles(
             (total,) = db.execute("SELECT count(*) FROM tiles").fetchone()
             rows = db.execute("SELECT zoom_level, tile_column, tile_row, tile_data FROM tiles")
             for done, (z, x, tms_y, data) in enumerate(rows, start=1):
-                # MBTiles rows count from the south (TMS); Leaflet counts from the north (XYZ).
-                y = (1 << z) - 1 - tms_y
+                y = _flip_row(z, tms_y)
                 path = work / str(z) / str(x) / f"{y}.png"
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)

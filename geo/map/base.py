@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from typing import Literal
 
 import folium
 from branca.element import Element, Figure, MacroElement
+from folium.map import FitBounds
 from jinja2 import Template
 
 from geo.map.assets import OFFLINE_ATTRIBUTION, OFFLINE_MAX_NATIVE_ZOOM, StaticURLs
 from geo.map.legend import Legend
 from geo.model import Event
 from geo.store import BBox
-from geo.urlstate import P_LAT, P_LON, P_ZOOM, MapView
+from geo.urlstate import MAX_ZOOM, MIN_ZOOM, P_LAT, P_LON, P_ZOOM, MapView
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = (
@@ -69,33 +71,82 @@ MAP_CSS = """
 """
 
 
+# Where a map keeps its view: in the page's query string (the Streamlit page, which reads the
+# link on the server) or in its own URL hash (a published static page: no server reads it).
+ViewIn = Literal["query", "hash"]
+
+
 class _ViewToURL(MacroElement):
-    """Keeps the map's centre and zoom in the page URL: the map owns those three parameters.
+    """Keeps the map's centre and zoom in the URL: the map owns those three parameters.
 
     It runs in the browser, so panning never reruns the Streamlit script, yet a copied link
-    still reopens the same view. The map iframe is same-origin with the page.
+    still reopens the same view.
 
-    Streamlit also writes the page URL, from the server's state, which has not seen the pans
-    made here; a URL it wrote would put the map back where it opened. So every URL written
-    into the page's history gets this map's current view as it is written.
+    - "query": the Streamlit page's query string. The map iframe is same-origin with the page.
+      Streamlit also writes the page URL, from the server's state, which has not seen the pans
+      made here; a URL it wrote would put the map back where it opened. So every URL written
+      into the page's history gets this map's current view as it is written.
+    - "hash": the page's own hash (`#lat=..&lon=..&z=..`), which a link to a static page keeps.
+      A view in the hash wins over the one the page was made with. `window.eaHash` reads and
+      writes the hash for the page's other parameters, leaving the view's alone.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         (function(map) {
+            var withView = function(params) {
+                var c = map.getCenter();
+                params.set({{ this.keys[0] }}, c.lat.toFixed(4));
+                params.set({{ this.keys[1] }}, c.lng.toFixed(4));
+                params.set({{ this.keys[2] }}, String(map.getZoom()));
+                return params;
+            };
+            {% if this.where == "hash" %}
+            var hash = window.eaHash = {
+                // Whether the link gave a view: else a linked event may choose where to look.
+                linkedView: false,
+                read: function() { return new URLSearchParams(window.location.hash.slice(1)); },
+                // Commas stay commas (`type=a,b`), as in the page's own links.
+                write: function(params) {
+                    var text = params.toString().replace(/%2C/g, ",");
+                    window.history.replaceState(window.history.state, "", "#" + text);
+                }
+            };
+            // The hash is hostile input: numbers only, in range, else the page's own view.
+            var viewOfHash = function() {
+                var params = hash.read(), number = /^-?[0-9]{1,3}([.][0-9]{1,8})?$/;
+                var lat = params.get({{ this.keys[0] }}), lon = params.get({{ this.keys[1] }});
+                var zoom = params.get({{ this.keys[2] }});
+                if (!number.test(lat || "") || !number.test(lon || "")
+                        || !/^[0-9]{1,2}$/.test(zoom || "")) { return null; }
+                if (Math.abs(Number(lat)) > 90 || Math.abs(Number(lon)) > 180) { return null; }
+                var z = Math.min(Math.max(Number(zoom), {{ this.zooms[0] }}), {{ this.zooms[1] }});
+                return {center: [Number(lat), Number(lon)], zoom: z};
+            };
+            var goToHash = function() {
+                var asked = viewOfHash();
+                if (asked) { map.setView(asked.center, asked.zoom, {animate: false}); }
+            };
+            var follow = function() {
+                hash.linkedView = viewOfHash() !== null;
+                goToHash();
+            };
+            var write = function() { hash.write(withView(hash.read())); };
+            follow();
+            write();
+            map.on("moveend", write);
+            // A link pasted into the address bar changes only the hash: no page load.
+            window.addEventListener("hashchange", follow);
+            {% else %}
             try {
                 var page = window.parent;
-                var withView = function(address) {
+                // The map mounted last (a new basemap mounts a new map) owns the view.
+                page.eaMapView = function(address) {
                     var url = new URL(address, page.location.href);
-                    var c = map.getCenter();
-                    url.searchParams.set({{ this.keys[0] }}, c.lat.toFixed(4));
-                    url.searchParams.set({{ this.keys[1] }}, c.lng.toFixed(4));
-                    url.searchParams.set({{ this.keys[2] }}, String(map.getZoom()));
+                    withView(url.searchParams);
                     return url.pathname + url.search + url.hash;
                 };
-                // The map mounted last (a new basemap mounts a new map) owns the view.
-                page.eaMapView = withView;
                 if (!page.eaHistoryKeepsView) {
                     page.eaHistoryKeepsView = true;
                     ["pushState", "replaceState"].forEach(function(name) {
@@ -113,14 +164,17 @@ class _ViewToURL(MacroElement):
                     page.history.replaceState(page.history.state, "", page.location.href);
                 });
             } catch (e) { /* a cross-origin host page: the URL simply stays as it is */ }
+            {% endif %}
         })({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
 
-    def __init__(self) -> None:
+    def __init__(self, where: ViewIn) -> None:
         super().__init__()
+        self.where = where
         self.keys = [json.dumps(P_LAT), json.dumps(P_LON), json.dumps(P_ZOOM)]
+        self.zooms = [MIN_ZOOM, MAX_ZOOM]
 
 
 class _IconPath(MacroElement):
@@ -291,17 +345,24 @@ class _LayerCode(MacroElement):
 MapStart = MapView | BBox
 
 
-def build_base_map(start: MapStart, urls: StaticURLs, tiles: str) -> folium.Map:
+def build_base_map(
+    start: MapStart, urls: StaticURLs, tiles: str, *, view_in: ViewIn = "query"
+) -> folium.Map:
     """Basemap, styles, legend frame, URL sync and the layer's drawing code: no events.
 
     Nothing in it depends on the filters, the selection or the viewport, so a page mounts it
-    once and swaps only the event layer. `start` is a view (centre and zoom) or a box to fit.
+    once and swaps only the event layer. `start` is a view (centre and zoom) or a box to fit;
+    `view_in` says where the view is kept: the Streamlit page's query string or the hash.
     """
     view = start if isinstance(start, MapView) else DEFAULT_VIEW
     m = _base_map(view, urls, tiles)
     if isinstance(start, BBox):
-        m.fit_bounds([[start.south, start.west], [start.north, start.east]], padding=(30, 30))
+        fit = FitBounds([[start.south, start.west], [start.north, start.east]], padding=(30, 30))
+        # At once: a zoom animated from the default view loads tiles nobody sees, and Leaflet
+        # drops any view set while it runs (a static page's link, read right after).
+        fit.options["animate"] = False
+        m.add_child(fit)
     Legend().add_to(m)
-    _ViewToURL().add_to(m)
+    _ViewToURL(view_in).add_to(m)
     _LayerCode().add_to(m)
     return m

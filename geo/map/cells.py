@@ -82,6 +82,24 @@ def _number(value: object) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
+def tiles_covering(box: BBox, zoom: int) -> list[tuple[int, int, int]]:
+    """The basemap tiles (zoom, x, y; y counted from the north, as Leaflet does) over `box`."""
+    count = 1 << zoom
+
+    def column(lon: float) -> int:
+        return min(max(int((lon + 180.0) / 360.0 * count), 0), count - 1)
+
+    def row(lat: float) -> int:
+        y = (1.0 - _mercator_y(lat) / math.pi) / 2.0
+        return min(max(int(y * count), 0), count - 1)
+
+    return [
+        (zoom, x, y)
+        for x in range(column(box.west), column(box.east) + 1)
+        for y in range(row(box.north), row(box.south) + 1)
+    ]
+
+
 def viewport_from_map_value(value: Mapping[str, Any] | None) -> Viewport | None:
     """The viewport streamlit-folium reported (bounds and zoom), if it reported a usable one."""
     try:

@@ -29,6 +29,7 @@ from geo.map.base import (
     POPUP_MAX_WIDTH,
     SELECTED_ZOOM,
     MapStart,
+    ViewIn,
     build_base_map,
     fan_offsets,
     placed,
@@ -206,8 +207,9 @@ class EventLayer(MacroElement):
         """
         {% macro script(this, kwargs) %}
         window.eaLayerData = {{ this.data }};
-        window.eaDrawLayer({{ this._parent.get_name() }}, L.featureGroup().addTo(
-            {{ this._parent.get_name() }}), window.eaLayerData);
+        // Kept, so that the page can draw the same data again (a published page's filter).
+        window.eaLayerGroup = L.featureGroup().addTo({{ this._parent.get_name() }});
+        window.eaDrawLayer({{ this._parent.get_name() }}, window.eaLayerGroup, window.eaLayerData);
         {% endmacro %}
         """
     )
@@ -225,21 +227,29 @@ def build_map(
     selected_id: str | None = None,
     view: MapView | None = None,
     tiles: str = "offline",
+    view_in: ViewIn = "query",
 ) -> folium.Map:
     """A complete map of `events` in one folium page: the base map with the layer drawn in.
 
     It is the page's map in a single piece (for a published site, or to look at in tests).
-    `view` wins; else the selected event; else the box around the events.
+    It opens where `opening_start` says; `view_in` is where it keeps its view (base map).
     """
-    selected = next((e for e in events if e.id == selected_id and e.place.point), None)
-    start: MapStart = view or DEFAULT_VIEW
-    if view is None and selected is not None and selected.place.point is not None:
-        start = MapView(*selected.place.point, SELECTED_ZOOM)
-    elif view is None:
-        start = events_box(events) or DEFAULT_VIEW
-    m = build_base_map(start, urls, tiles)
+    start = opening_start(events, selected_id, view)
+    m = build_base_map(start, urls, tiles, view_in=view_in)
     EventLayer(layer_payload(content_of_events(events, selected_id))).add_to(m)
     return m
+
+
+def opening_start(
+    events: Sequence[Event], selected_id: str | None, view: MapView | None
+) -> MapStart:
+    """Where a whole map opens: `view` wins; else the selected event; else the events' box."""
+    if view is not None:
+        return view
+    selected = next((e for e in events if e.id == selected_id and e.place.point), None)
+    if selected is not None and selected.place.point is not None:
+        return MapView(*selected.place.point, SELECTED_ZOOM)
+    return events_box(events) or DEFAULT_VIEW
 
 
 def events_box(events: Sequence[Event]) -> BBox | None:

@@ -25,9 +25,12 @@ def marker_html(event_type: EventType, extra_class: str = "", data_id: str = "")
 
 
 def legend_html(counts: Mapping[EventType, int], total: int, what: str = "shown") -> str:
-    """The legend's content: a title that folds it, a row per type with its count, a key."""
+    """The legend's content: a title that folds it, a row per type with its count, a key.
+
+    Each type's row names its type (`data-type`): a published page makes the rows its filter.
+    """
     rows = "".join(
-        f'<div class="ea-legend-row">{marker_html(t, "ea-legend-swatch")}'
+        f'<div class="ea-legend-row" data-type="{t.value}">{marker_html(t, "ea-legend-swatch")}'
         f"<span>{escape_text(style_of(t).label)}</span><b>{n:,}</b></div>"
         for t, n in counts.items()
     )

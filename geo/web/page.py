@@ -9,12 +9,14 @@ import datetime as dt
 import hashlib
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
 from geopy.location import Location
+from streamlit.delta_generator import DeltaGenerator
 
 from geo.catalog import Catalog, catalog_of
 from geo.errors import AmbiguousPlaceError, DataFileError, EventAtlasError, Problem
@@ -26,6 +28,7 @@ from geo.importers import export_acled_csv, import_file
 from geo.loader import load_events
 from geo.map.assets import StaticURLs, install_assets, tiles_installed
 from geo.map.popup import panel_html, title_html
+from geo.map.publish import PUBLISH_LIMIT, build_site, site_zip
 from geo.model import Dataset, Event, country_name
 from geo.store import EventStore
 from geo.urlstate import MapView, ViewState, parse_query, to_query
@@ -316,6 +319,7 @@ def sync_url(event_filter: EventFilter, view: MapView | None) -> None:
         view=view,
         tiles=st.session_state.get(K_TILES, "offline"),
     )
+    _last_view().state = state
     wanted = to_query(state)
     current = {key: ",".join(st.query_params.get_all(key)) for key in st.query_params}
     if current != wanted:
@@ -367,6 +371,7 @@ def download_buttons(catalog: Catalog, event_filter: EventFilter) -> None:
         column.download_button(
             label, _deferred(write, catalog, event_filter), file_name=file_name, mime=mime
         )
+    site_download(columns[3], catalog, event_filter)
 
 
 def _deferred(
@@ -374,5 +379,59 @@ def _deferred(
 ) -> Callable[[], str]:
     def run() -> str:
         return write(catalog.iter_events(event_filter))
+
+    return run
+
+
+# -- the current view as a static site (geo.map.publish) ----------------------------------------
+K_LAST_VIEW = "_last_view"
+
+
+@dataclass
+class LastView:
+    """The view the map showed last (filters, selection, map view), kept for a download.
+
+    A deferred download runs off the script's thread, where session state cannot be read, and
+    a click on the map reruns the map but not the download button: the button hands its build
+    this holder, which the map fills on each of its runs (sync_url).
+    """
+
+    state: ViewState = field(default_factory=ViewState)
+
+
+def _last_view() -> LastView:
+    holder = st.session_state.get(K_LAST_VIEW)
+    if not isinstance(holder, LastView):
+        holder = st.session_state[K_LAST_VIEW] = LastView()
+    return holder
+
+
+def site_download(column: DeltaGenerator, catalog: Catalog, event_filter: EventFilter) -> None:
+    """The current view as a static site (.zip), built only when the button is clicked."""
+    too_many = catalog.count(event_filter) > PUBLISH_LIMIT
+    note = (
+        f"A static site holds at most {PUBLISH_LIMIT:,} events: narrow the filters."
+        if too_many
+        else "This view (filters, selected event, map view) as a site that works offline: "
+        "unzip it and open index.html."
+    )
+    column.download_button(
+        "Download static site (.zip)",
+        _deferred_site(catalog, event_filter, _last_view()),
+        file_name="event-atlas-site.zip",
+        mime="application/zip",
+        disabled=too_many,
+        help=note,
+    )
+
+
+def _deferred_site(
+    catalog: Catalog, event_filter: EventFilter, last: LastView
+) -> Callable[[], bytes]:
+    def run() -> bytes:
+        # The filters are the page's (a change reruns the whole page, button included).
+        shown = last.state
+        state = ViewState(event_filter, shown.selected, shown.view)
+        return site_zip(build_site(catalog, state))
 
     return run
