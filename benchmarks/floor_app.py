@@ -12,6 +12,6 @@ from geo.map.assets import StaticURLs
 from geo.map.base import build_base_map
 from geo.urlstate import MapView
 
-the_map = build_base_map(MapView(49.0, 31.5, 6), StaticURLs("/app/static"), "offline", {}, "")
+the_map = build_base_map(MapView(49.0, 31.5, 6), StaticURLs("/app/static"), "offline")
 folium.Marker([49.0, 31.5]).add_to(the_map)
 st_folium(the_map, key="floor", height=620, returned_objects=[])

@@ -70,6 +70,23 @@ OPEN_POPUP_JS = """(id) => {
     return true;
 }"""
 
+# A mark left in the map's document: it survives only if the iframe is never reloaded.
+MARK_MAP_WINDOW_JS = "() => { window.eaProbe = 'still here'; }"
+# Counts map iframes taken out of the page (a remount swaps the iframe for a new, blank one).
+WATCH_MAP_IFRAMES_JS = """() => {
+    window.eaRemovedMapFrames = 0;
+    new MutationObserver(records => {
+        for (const record of records) {
+            for (const node of record.removedNodes) {
+                if (!(node instanceof Element)) continue;
+                const frames = node.matches('iframe[title="streamlit_folium.st_folium"]')
+                    ? [node] : node.querySelectorAll('iframe[title="streamlit_folium.st_folium"]');
+                window.eaRemovedMapFrames += frames.length;
+            }
+        }
+    }).observe(document.body, {childList: true, subtree: true});
+}"""
+
 
 def fixture_data(name: str) -> dict[str, Any]:
     data = yaml.safe_load((FIXTURES / name).read_text(encoding="utf-8"))
@@ -256,6 +273,10 @@ def test_marker_click_opens_popup_and_selects_the_event(page: Page, atlas: Strea
     open_app(page, atlas)
     expect(no_selection_hint(page)).to_be_visible()
 
+    wait_map_idle(page)
+    map_window(page).evaluate(MARK_MAP_WINDOW_JS)
+    page.evaluate(WATCH_MAP_IFRAMES_JS)
+
     marker(page, event["id"]).click()
     expect(popup(page).locator(".ea-popup-title")).to_have_text(event["title"])
     expect(popup(page).locator(".ea-id")).to_have_text(f"Event ID: {event['id']}")
@@ -263,6 +284,10 @@ def test_marker_click_opens_popup_and_selects_the_event(page: Page, atlas: Strea
 
     # The click reaches the app: it reruns and the detail panel shows the event.
     expect_selected(page, event)
+    # The map was never blank: the same document kept running (no remount, no reload) and no
+    # map iframe left the page while the selection went round the server.
+    assert map_window(page).evaluate("() => window.eaProbe") == "still here"
+    assert page.evaluate("() => window.eaRemovedMapFrames") == 0
     panel = detail_panel(page, event["title"])
     expect(panel).to_contain_text("at least 11 (according to Oleg Synegubov")
     expect(panel).to_contain_text("Kharkiv, Kharkiv Oblast, Ukraine")
