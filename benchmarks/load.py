@@ -133,6 +133,7 @@ def data_file(name: str) -> Path:
         from geo.store import EventStore
 
         log(f"generating {size:,} synthetic events into {path} (once; reused later)")
+        path.parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         EventStore.write(list(generate(size)), path)
         log(f"  done in {time.perf_counter() - started:.0f} s")
