@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -20,7 +20,10 @@ from geo.errors import DataFileError, EventAtlasError, SettingError
 from geo.export import events_yaml_text, write_csv, write_geojson
 from geo.filters import EventFilter
 from geo.gazetteer import Gazetteer
-from geo.importers import export_acled_csv, import_file, write_acled_csv
+from geo.importers import FORMATS as IMPORT_FORMATS
+from geo.importers import ImportResult, export_acled_csv, import_file, write_acled_csv
+from geo.io.columns import parse_overrides
+from geo.io.dates import named_format
 from geo.loader import load_events, parse_events_text
 from geo.model import Event
 from geo.store import EventStore
@@ -101,6 +104,10 @@ def cmd_geocode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 1 if plan.unresolved else 0
 
 
+# Per-row lines printed after the grouped summary; the rest are counted.
+ROW_DETAIL_LIMIT = 20
+
+
 def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     source, target = Path(args.file), Path(args.out)
     if target.exists() and not args.force:
@@ -110,11 +117,26 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if source.suffix.lower() in (".yaml", ".yml"):
         events, skipped = load_events(source).events, 0
     else:
-        max_bytes = int(args.max_mb * 1024 * 1024)
-        result = import_file(source, fmt=args.format, on_error=args.on_error, max_bytes=max_bytes)
-        for problem in result.problems:
-            err.write(f"skipped: {problem}\n")
+        if args.date_format:
+            named_format(args.date_format)  # refused before any reading
+        result = import_file(
+            source,
+            fmt=args.format,
+            on_error=args.on_error,
+            max_bytes=int(args.max_mb * 1024 * 1024),
+            date_format=args.date_format,
+            overrides=parse_overrides(args.map or []),
+            progress=_import_progress(err, args.progress),
+        )
+        _report_import(result, source, err)
         events, skipped = result.events, result.skipped
+        if not events:
+            err.write(
+                f"error: no event could be imported from {source} ({result.rows:,} rows read): "
+                f"nothing written to {target}; fix the causes above, or name the columns with "
+                "--map COLUMN=FIELD and the dates with --date-format\n"
+            )
+            return 1
     if target.suffix.lower() == ".parquet":
         EventStore.write(events, target, title=f"Imported from {source.name}")
     else:
@@ -122,9 +144,36 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         parse_events_text(text, str(target))  # never write what the loader would refuse
         write_atomically(target, text)
     out.write(
-        f"imported {len(events)} events from {source} into {target}; skipped {skipped} rows\n"
+        f"imported {len(events):,} events from {source} into {target}; skipped {skipped:,} rows\n"
     )
     return 0
+
+
+def _import_progress(err: TextIO, forced: bool) -> Callable[[int, int], None] | None:
+    """One stderr line, updated in place, while countries are settled for a large file."""
+    if not (forced or err.isatty()):
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        err.write(f"\rplacing countries: {done:,} of {total:,} rows{end}")
+        err.flush()
+
+    return show
+
+
+def _report_import(result: ImportResult, source: Path, err: TextIO) -> None:
+    """How the file was read, then problems grouped by cause, then the first rows in detail."""
+    err.write(f"read {source.name} as {result.format}: {result.rows:,} rows\n")
+    for column, chosen in result.date_formats.items():
+        err.write(f"dates in {column}: {chosen}\n")
+    for line in result.summary():
+        err.write(f"{line}\n")
+    detail = [("skipped", p) for p in result.problems] + [("warning", w) for w in result.warnings]
+    for kind, problem in detail[:ROW_DETAIL_LIMIT]:
+        err.write(f"{kind}: {problem}\n")
+    if len(detail) > ROW_DETAIL_LIMIT:
+        err.write(f"… and {len(detail) - ROW_DETAIL_LIMIT:,} more rows, grouped above\n")
 
 
 def open_catalog_file(path: Path) -> Catalog:
@@ -261,13 +310,27 @@ def parser() -> argparse.ArgumentParser:
     )
     geocode.add_argument("--progress", action="store_true", help="show progress even off a TTY")
     importer = commands.add_parser(
-        "import", help="read GeoJSON, CSV, ACLED CSV or YAML into an events YAML or Parquet file"
+        "import",
+        help="read ACLED, GDELT, UCDP GED, GeoJSON, JSON, CSV/TSV or YAML into an events YAML "
+        "or Parquet file",
     )
     importer.add_argument("file")
     importer.add_argument(
         "--out", required=True, help="events file to write: .yaml (small data) or .parquet"
     )
-    importer.add_argument("--format", choices=["auto", "geojson", "csv", "acled"], default="auto")
+    importer.add_argument("--format", choices=list(IMPORT_FORMATS), default="auto")
+    importer.add_argument(
+        "--date-format",
+        help="the dates' format when the guess is wrong: dmy, mdy, iso, yyyymmdd, epoch_ms, "
+        "epoch_s, d-mon-y, or a strptime pattern such as %%d.%%m.%%Y",
+    )
+    importer.add_argument(
+        "--map",
+        action="append",
+        metavar="COLUMN=FIELD",
+        help="read a column as a field, e.g. --map Lat=latitude (repeatable; FIELD=ignore skips)",
+    )
+    importer.add_argument("--progress", action="store_true", help="show progress off a TTY too")
     importer.add_argument(
         "--on-error",
         choices=["skip", "refuse"],

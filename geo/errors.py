@@ -20,6 +20,9 @@ class Problem:
     line: int | None
     field: str
     message: str
+    # What many rows share (for a grouped summary), and the offending value, when known.
+    cause: str = ""
+    value: str = ""
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file

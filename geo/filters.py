@@ -35,8 +35,10 @@ class EventFilter:
 
 
 def searchable_text(event: Event, aliases: Sequence[str] = ()) -> str:
-    """Title, summary and place, plus every other name of the place (Kharkov for Kharkiv)."""
+    """Title, summary, place and the source's own labels, plus every other name of the place
+    (Kharkov for Kharkiv)."""
     parts = [event.title, event.summary, event.place.name, event.place.admin1 or "", *aliases]
+    parts += event.labels.values()
     return fold(" ".join(parts))
 
 
@@ -66,4 +68,4 @@ def date_bounds(events: Sequence[Event]) -> tuple[dt.date, dt.date] | None:
 
 
 def countries_of(events: Iterable[Event]) -> list[str]:
-    return sorted({event.place.country for event in events})
+    return sorted({event.place.country for event in events if event.place.country})

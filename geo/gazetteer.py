@@ -212,6 +212,13 @@ class GazetteerIndex:
     def entries(self) -> Entries:
         return Entries(self)
 
+    def positions(self) -> list[tuple[float, float, str]]:
+        """(latitude, longitude, country) of every place: for locating countries offline."""
+        return [
+            (float(lat), float(lon), str(country))
+            for lat, lon, country in self._rows("SELECT latitude, longitude, country FROM entries")
+        ]
+
     def stats(self) -> dict[str, int]:
         """Counts of entries, name keys and each kind present (city, region, country)."""
         return {k: int(v) for k, v in self._meta.items() if k in _COUNTS}

@@ -19,7 +19,8 @@ URL_PATTERN = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 EXTRA_COUNTRY_CODES = {"XK": "Kosovo"}
 
 TimePrecision = Literal["day", "approximate", "range"]
-GeoPrecision = Literal[1, 2, 3]
+# 0: the source gave coordinates but not how precise they are (never read as exact).
+GeoPrecision = Literal[0, 1, 2, 3]
 Qualifier = Literal["exact", "at least", "at most", "about", "more than", "fewer than"]
 GeometryType = Literal["Point", "LineString", "Polygon", "MultiLineString", "MultiPolygon"]
 
@@ -31,7 +32,9 @@ class _Strict(BaseModel):
 NonEmpty = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-def country_name(code: str) -> str:
+def country_name(code: str | None) -> str:
+    if code is None:
+        return "unknown country"
     if code in EXTRA_COUNTRY_CODES:
         return EXTRA_COUNTRY_CODES[code]
     country = pycountry.countries.get(alpha_2=code)
@@ -52,7 +55,8 @@ class Geocoded(_Strict):
 
 class Place(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. UA")
+    # Optional: many exports have none; importers infer it from the coordinates.
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code, e.g. UA")
     admin1: str | None = Field(default=None, max_length=200)
     # Coordinates may be left out and filled in by `python -m geo geocode FILE --write`.
     latitude: float | None = Field(default=None, ge=-90, le=90)
@@ -65,7 +69,7 @@ class Place(_Strict):
         if (self.latitude is None) != (self.longitude is None):
             raise ValueError("give both latitude and longitude, or neither (to geocode the name)")
         if self.latitude is not None and self.geo_precision is None:
-            raise ValueError("geo_precision is required with coordinates (1, 2 or 3)")
+            raise ValueError("geo_precision is required with coordinates (1, 2, 3, or 0: unknown)")
         return self
 
     @property
@@ -77,7 +81,9 @@ class Place(_Strict):
 
     @field_validator("country")
     @classmethod
-    def _known_country(cls, value: str) -> str:
+    def _known_country(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         code = value.upper()
         if code not in EXTRA_COUNTRY_CODES and pycountry.countries.get(alpha_2=code) is None:
             raise ValueError(
@@ -178,6 +184,25 @@ class Source(_Strict):
         return value
 
 
+LabelKey = Annotated[str, Field(min_length=1, max_length=60)]
+LabelValue = Annotated[str, Field(min_length=1, max_length=500)]
+OriginFormat = Literal["acled", "gdelt", "ucdp", "csv", "geojson", "json", "yaml"]
+
+
+class Origin(_Strict):
+    """Where an imported event came from: the file, the row, and every column verbatim, so that
+    an export in the source's format gives the source's row back unchanged."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+    format: OriginFormat
+    file: Annotated[str, Field(min_length=1, max_length=300)]
+    row: int | None = None
+    columns: dict[
+        Annotated[str, Field(max_length=200)], Annotated[str, Field(max_length=10_000)]
+    ] = Field(default_factory=dict, max_length=300)
+
+
 class Event(_Strict):
     id: Annotated[str, Field(pattern=ID_PATTERN)]
     title: Annotated[str, Field(min_length=1, max_length=300)]
@@ -195,6 +220,10 @@ class Event(_Strict):
     tags: list[Annotated[str, Field(min_length=1, max_length=60)]] = Field(
         default_factory=list, max_length=50
     )
+    # The source's own taxonomy (ACLED event and sub-event types, CAMEO codes, a tracker's
+    # free-text type), field name -> label verbatim; our event_type groups them.
+    labels: dict[LabelKey, LabelValue] = Field(default_factory=dict, max_length=20)
+    origin: Origin | None = None
 
     @model_validator(mode="after")
     def _date_range(self) -> Event:

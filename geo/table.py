@@ -19,6 +19,10 @@ def _killed(event: Event) -> str:
     return str(best.value) if best.qualifier == "exact" else f"{best.qualifier} {best.value}"
 
 
+def _precision(value: int | None) -> str:
+    return "—" if value is None else ("unknown" if value == 0 else str(value))
+
+
 def events_table(events: Sequence[Event]) -> pd.DataFrame:
     rows = [
         {
@@ -26,8 +30,8 @@ def events_table(events: Sequence[Event]) -> pd.DataFrame:
             "Type": f"{style_of(event.event_type).symbol} {style_of(event.event_type).label}",
             "Title": event.title,
             "Place": event.place.name,
-            "Country": country_name(event.place.country),
-            "Precision": str(event.place.geo_precision or "—"),
+            "Country": country_name(event.place.country) if event.place.country else "—",
+            "Precision": _precision(event.place.geo_precision),
             "Killed": _killed(event),
         }
         for event in events

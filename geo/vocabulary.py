@@ -28,6 +28,7 @@ class EventType(StrEnum):
     MILITARY_AID = "military_aid"
     ECONOMIC = "economic"
     PROTEST = "protest"
+    OTHER = "other"
 
 
 @dataclass(frozen=True)
@@ -186,13 +187,23 @@ VOCABULARY: dict[EventType, TypeStyle] = {
         "Protests",
         "Peaceful protest",
     ),
+    EventType.OTHER: TypeStyle(
+        "Other",
+        "A source's own label that no rule groups: the label is kept with the event.",
+        "#868e96",
+        "•",
+        "circle",
+        None,
+        None,
+    ),
 }
 
 # Radius of the uncertainty circle drawn around an event of each geo_precision (ACLED's scale):
 # 1 = the exact town (no circle), 2 = near a town or part of a region, 3 = a region or country.
-UNCERTAINTY_RADIUS_M: dict[int, int] = {1: 0, 2: 25_000, 3: 120_000}
+UNCERTAINTY_RADIUS_M: dict[int, int] = {0: 0, 1: 0, 2: 25_000, 3: 120_000}
 
 GEO_PRECISION_LABELS: dict[int, str] = {
+    0: "0 · unknown",
     1: "1 · exact town",
     2: "2 · near a town / part of a region",
     3: "3 · region or country",

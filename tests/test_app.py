@@ -354,17 +354,31 @@ def test_uploaded_files_import_with_their_skipped_rows_listed():
 
     fixtures = ROOT / "tests" / "fixtures" / "import"
     good = (fixtures / "acled_sample.csv").read_bytes()
-    dataset, problems = import_upload("acled_sample.csv", good, "skip")
-    assert len(dataset.events) == 6 and problems == []
+    dataset, report = import_upload("acled_sample.csv", good, "skip")
+    assert len(dataset.events) == 6 and report.problems == [] and report.rows == 6
     bad = (fixtures / "bad_rows.csv").read_bytes()
-    dataset, problems = import_upload("../../bad_rows.csv", bad, "skip")
-    assert problems and all(p.file == "bad_rows.csv" for p in problems)
+    dataset, report = import_upload("../../bad_rows.csv", bad, "skip")
+    assert report.problems and all(p.file == "bad_rows.csv" for p in report.problems)
+    assert report.skipped == 3 and len(report.summary) == 3  # grouped, one line per cause
     with pytest.raises(DataFileError):
         import_upload("bad_rows.csv", bad, "refuse")
     with pytest.raises(DataFileError, match="cannot be imported"):
         import_upload("evil.exe", b"MZ", "skip")
     yaml_dataset, _ = import_upload("e.yaml", events_yaml("a").encode(), "skip")
     assert [e.id for e in yaml_dataset.events] == ["a"]
+
+
+def test_an_upload_that_yields_no_event_is_refused_with_its_causes_grouped():
+    from geo.errors import DataFileError
+    from geo.web.page import import_upload
+
+    text = "date,lat,lon\n" + "9th of May,50,30\n" * 40
+    with pytest.raises(DataFileError) as caught:
+        import_upload("t.csv", text.encode(), "skip")
+    messages = [p.message for p in caught.value.problems]
+    assert messages[0] == "no event could be imported from its 40 rows"
+    assert messages[1].startswith("skipped 40 rows [date]: no value of the column is a date")
+    assert len(messages) == 2  # not 40 row lines: one per cause
 
 
 def test_page_shows_an_import_box():

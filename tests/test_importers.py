@@ -47,7 +47,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def csv_kept(event: Event) -> dict[str, Any]:
     """The fields our CSV keeps: everything but geometry, figure notes and geocoding."""
-    data = event.model_dump(exclude={"geometry"})
+    data = event.model_dump(exclude={"geometry", "origin"})
     data["place"]["geocoded"] = None
     for key in ("fatalities", "injured"):
         for figure in data[key]:
@@ -146,7 +146,14 @@ def test_acled_fixture_is_detected_and_mapped() -> None:
     assert attack.time_precision == "approximate"
 
     assert by_id["ukr1005"].event_type is EventType.PROTEST
-    assert by_id["ukr1006"].event_type is EventType.MILITARY_MOVEMENT
+    # ACLED's own sub-event type is kept; no rule groups looting, so it is "other".
+    looting = by_id["ukr1006"]
+    assert looting.event_type is EventType.OTHER
+    assert looting.labels == {
+        "event_type": "Strategic developments",
+        "sub_event_type": "Looting/property destruction",
+    }
+    assert looting.origin is not None and looting.origin.columns["event_id_cnty"] == "UKR1006"
 
 
 def test_acled_bad_rows_name_row_column_and_fix(tmp_path: Path) -> None:
@@ -157,12 +164,16 @@ def test_acled_bad_rows_name_row_column_and_fix(tmp_path: Path) -> None:
         "2022-13-01,Battles,Armed clash,A,49.9,36.2,Narnia,x\n"
     )
     result = import_file(write(tmp_path, "acled.csv", header + body))
-    assert [e.id for e in result.events] == ["acled-2"]
-    assert result.skipped == 2
+    # An ACLED label no rule knows is "other", its label kept: the row is not rejected.
+    assert [e.id for e in result.events] == ["acled-2", "acled-3"]
+    assert result.events[1].event_type is EventType.OTHER
+    assert result.events[1].labels == {"event_type": "Parades", "sub_event_type": "Marching"}
+    assert result.skipped == 1
     by_field = {(p.line, p.field): p.message for p in result.problems}
-    assert "Battles" in by_field[(3, "event_type")]
     assert "YYYY-MM-DD" in by_field[(4, "event_date")]
-    assert "Ukraine" in by_field[(4, "country")]
+    # A country we cannot read is a warning (the coordinates give it), not a refusal.
+    warned = {(w.line, w.field): w.message for w in result.warnings}
+    assert "Narnia" in warned[(4, "country")]
     assert "whole number" in by_field[(4, "fatalities")]
     assert all(p.file == "acled.csv" for p in result.problems)
 
@@ -181,8 +192,8 @@ def test_parse_date_formats() -> None:
 
 def test_foreign_geojson_best_effort() -> None:
     result = import_file(FIXTURES / "foreign.geojson")
-    assert [e.id for e in result.events] == ["f-1", "feature-2", "feature-3"]
-    point, line, polygon = result.events
+    assert [e.id for e in result.events] == ["f-1", "feature-2", "feature-3", "feature-4"]
+    point, line, polygon, odd = result.events
     assert point.event_type is EventType.SHELLING
     assert point.date == dt.date(2022, 2, 28)
     assert point.place.point == (49.9935, 36.2304)
@@ -194,10 +205,9 @@ def test_foreign_geojson_best_effort() -> None:
     assert line.geometry is not None and line.geometry.type == "LineString"
     assert polygon.event_type is EventType.ARMED_CLASH
     assert polygon.place.point == (47.5, 37.5)  # ring centroid
-    assert result.skipped == 1
-    [problem] = result.problems
-    assert problem.field == "features[3].properties.event_type"
-    assert "alien_landing" in problem.message and "shelling" in problem.message
+    # A type no rule knows is "other", with the feature's own label kept (and named as it was).
+    assert result.skipped == 0 and result.problems == []
+    assert odd.event_type is EventType.OTHER and odd.labels == {"type": "alien_landing"}
 
 
 def test_representative_point_of_polygon() -> None:
@@ -231,22 +241,24 @@ def test_geojson_bad_position_is_reported(tmp_path: Path) -> None:
 def test_bad_rows_skip_reports_each_one() -> None:
     result = import_file(FIXTURES / "bad_rows.csv")
     assert isinstance(result, ImportResult)
-    assert [e.id for e in result.events] == ["good-1", "good-2"]
-    assert result.skipped == 4
+    assert [e.id for e in result.events] == ["good-1", "bad-type", "good-2"]
+    assert result.skipped == 3
     found = {(p.line, p.field) for p in result.problems}
-    assert found == {(3, "latitude"), (4, "latitude"), (5, "date"), (6, "event_type")}
+    assert found == {(3, "latitude"), (4, "latitude"), (5, "date")}
     messages = {p.line: p.message for p in result.problems}
     assert "not a number" in messages[3]
     assert "swapped" in messages[4]
     assert "YYYY-MM-DD" in messages[5]
-    assert "armed_clash" in messages[6]  # lists the valid types
+    unknown = result.events[1]  # an unknown type is kept as the file's own label
+    assert unknown.event_type is EventType.OTHER
+    assert unknown.labels == {"event_type": "alien_landing"}
 
 
 def test_bad_rows_refuse_lists_all_and_imports_nothing() -> None:
     with pytest.raises(DataFileError) as caught:
         import_file(FIXTURES / "bad_rows.csv", on_error="refuse")
-    assert sorted(p.line or 0 for p in caught.value.problems) == [3, 4, 5, 6]
-    assert "4 problems in bad_rows.csv" in str(caught.value)
+    assert sorted(p.line or 0 for p in caught.value.problems) == [3, 4, 5]
+    assert "3 problems in bad_rows.csv" in str(caught.value)
 
 
 def test_missing_columns_one_problem_with_expected_header(tmp_path: Path) -> None:
@@ -255,14 +267,22 @@ def test_missing_columns_one_problem_with_expected_header(tmp_path: Path) -> Non
         import_file(path)
     [problem] = caught.value.problems
     assert problem.line == 1
-    assert problem.field == "event_type, longitude, country"
-    assert "expected header: id,title,event_type" in problem.message
+    assert problem.field == "latitude and longitude (or a place)"
+    assert "the file's columns are title, date, latitude" in problem.message
+    assert "--map COLUMN=FIELD" in problem.message
 
 
 def test_acled_missing_columns(tmp_path: Path) -> None:
-    text = "event_date,event_type,sub_event_type,actor1,latitude,longitude\n2022-02-24,B,C,D,1,2\n"
-    with pytest.raises(DataFileError, match="iso or country"):
+    text = "event_date,event_type,sub_event_type,actor1,longitude\n2022-02-24,B,C,D,2\n"
+    with pytest.raises(DataFileError, match="no column for latitude"):
         import_file(write(tmp_path, "acled.csv", text))
+
+
+def test_acled_without_a_country_column_takes_it_from_the_coordinates(tmp_path: Path) -> None:
+    text = "event_date,event_type,sub_event_type,actor1,latitude,longitude\n"
+    text += "2022-02-24,Battles,Armed clash,D,50.45,30.52\n"
+    [event] = import_file(write(tmp_path, "acled.csv", text), on_error="refuse").events
+    assert event.place.country == "UA"
 
 
 def test_coordinate_problems(tmp_path: Path) -> None:
@@ -333,7 +353,8 @@ def test_empty_file(tmp_path: Path, text: str) -> None:
 
 def test_header_only_is_zero_events(tmp_path: Path) -> None:
     result = import_file(write(tmp_path, "x.csv", OUR_HEADER))
-    assert result == ImportResult(events=[], problems=[], skipped=0)
+    assert isinstance(result, ImportResult)
+    assert (result.events, result.problems, result.skipped, result.rows) == ([], [], 0, 0)
 
 
 def test_over_size_file(tmp_path: Path) -> None:
@@ -370,7 +391,8 @@ def test_formula_quoting_is_undone(tmp_path: Path) -> None:
         [back] = import_file(write(tmp_path, "f.csv", text), on_error="refuse").events
         assert back.place.point == (-50.0, -30.5)
         assert back.sources[0].publisher == "@someone"
-    assert import_file(write(tmp_path, "f.csv", to_csv([event]))).events == [event]
+    [back] = import_file(write(tmp_path, "f.csv", to_csv([event]))).events
+    assert back.model_copy(update={"origin": None}) == event
 
 
 # --------------------------------------------------------------------------- property

@@ -23,7 +23,8 @@ def place_label(event: Event) -> str:
     parts = [event.place.name]
     if event.place.admin1:
         parts.append(event.place.admin1)
-    parts.append(country_name(event.place.country))
+    if event.place.country:
+        parts.append(country_name(event.place.country))
     return ", ".join(parts)
 
 
@@ -53,10 +54,19 @@ def popup_html(event: Event) -> str:
         if event.tags
         else ""
     )
+    # The source's own labels, as it wrote them (our type is only their grouping).
+    labels = (
+        '<div class="ea-labels">Source labels: '
+        + escape_text("; ".join(f"{k}: {v}" for k, v in event.labels.items()))
+        + "</div>"
+        if event.labels
+        else ""
+    )
     return (
         '<div class="ea-popup">'
         f'<div class="ea-popup-type" style="color:{style.colour}">'
         f"{escape_text(style.symbol)} {escape_text(style.label)}</div>"
+        f"{labels}"
         f'<h3 class="ea-popup-title">{escape_text(event.title)}</h3>'
         f'<div class="ea-meta">{escape_text(event.date_label())} · '
         f"{escape_text(place_label(event))}"
@@ -80,7 +90,8 @@ PANEL_CSS = """<style>
 .ea-panel .ea-figures ul{margin:.1rem 0 .4rem 1.2rem;padding:0}
 .ea-panel blockquote{margin:.5rem 0 .2rem;padding:.3rem .6rem;border-left:3px solid #adb5bd;
   font-style:italic}
-.ea-panel .ea-cite,.ea-panel .ea-id,.ea-panel .ea-tags{font-size:.8rem;opacity:.75}
+.ea-panel .ea-cite,.ea-panel .ea-id,.ea-panel .ea-tags,.ea-panel .ea-labels{
+  font-size:.8rem;opacity:.75}
 </style>"""
 
 

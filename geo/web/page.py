@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,7 +25,9 @@ from geo.escape import escape_markdown
 from geo.export import to_csv, to_geojson_text
 from geo.filters import EventFilter
 from geo.gazetteer import Gazetteer
-from geo.importers import export_acled_csv, import_file
+from geo.importers import TableShape, export_acled_csv, import_file, table_shape
+from geo.io.columns import FIELDS
+from geo.io.dates import FORMATS as DATE_FORMATS
 from geo.loader import load_events
 from geo.map.assets import StaticURLs, install_assets, tiles_installed
 from geo.map.popup import panel_html, title_html
@@ -124,11 +127,34 @@ def show_error(error: EventAtlasError) -> None:
         st.error(escape_markdown(str(error)))
 
 
-UPLOAD_TYPES = ["geojson", "json", "csv", "yaml", "yml"]
+UPLOAD_TYPES = ["geojson", "json", "csv", "tsv", "txt", "yaml", "yml"]
+NO_FIELD = "(ignore)"
 
 
-def import_upload(name: str, data: bytes, on_error: str) -> tuple[Dataset, list[Problem]]:
-    """An uploaded file as a dataset, with the rows it skipped; DataFileError if unusable."""
+@dataclass(frozen=True)
+class UploadReport:
+    """How an upload was read: rows, skipped rows, warnings, and the grouped summary."""
+
+    rows: int
+    skipped: int
+    problems: list[Problem]
+    warnings: list[Problem]
+    summary: list[str]
+    date_formats: dict[str, str]
+
+
+def import_upload(
+    name: str,
+    data: bytes,
+    on_error: str,
+    overrides: Mapping[str, str] | None = None,
+    date_format: str | None = None,
+) -> tuple[Dataset, UploadReport]:
+    """An uploaded file as a dataset, with how it was read; DataFileError if unusable.
+
+    A file that yields no event at all is refused with its problems grouped by cause, never
+    shown as an empty map.
+    """
     suffix = Path(name).suffix.lower()
     if suffix.lstrip(".") not in UPLOAD_TYPES:
         raise DataFileError(
@@ -141,34 +167,102 @@ def import_upload(name: str, data: bytes, on_error: str) -> tuple[Dataset, list[
                 )
             ]
         )
+    with _saved_upload(name, data) as path:
+        if suffix in (".yaml", ".yml"):
+            dataset = load_events(path)
+            return dataset, UploadReport(len(dataset.events), 0, [], [], [], {})
+        result = import_file(
+            path,
+            on_error="refuse" if on_error == "refuse" else "skip",
+            overrides=overrides,
+            date_format=date_format,
+        )
+    if not result.events:
+        lines = result.summary() or ["the file holds no rows"]
+        reason = f"no event could be imported from its {result.rows:,} rows"
+        raise DataFileError(
+            [Problem(Path(name).name, None, "", reason)]
+            + [Problem(Path(name).name, None, "", line) for line in lines]
+        )
+    report = UploadReport(
+        result.rows,
+        result.skipped,
+        result.problems,
+        result.warnings,
+        result.summary(),
+        result.date_formats,
+    )
+    return Dataset(title=f"Imported: {Path(name).name}", events=result.events), report
+
+
+@contextmanager
+def _saved_upload(name: str, data: bytes) -> Iterator[Path]:
+    """The upload in a temporary folder under its own name (its last part only), so that
+    problems name the user's file."""
     with tempfile.TemporaryDirectory() as folder:
-        # Keep the user's file name (its last part only) so that problems name it.
         path = Path(folder) / Path(name).name
         path.write_bytes(data)
-        if suffix in (".yaml", ".yml"):
-            return load_events(path), []
-        result = import_file(path, on_error="refuse" if on_error == "refuse" else "skip")
-    return Dataset(title=f"Imported: {Path(name).name}", events=result.events), result.problems
+        yield path
 
 
 @st.cache_resource(show_spinner="Importing…", max_entries=4)
 def _upload_catalog(
-    digest: str, name: str, _data: bytes, on_error: str
-) -> tuple[Catalog, list[Problem]]:
+    digest: str,
+    name: str,
+    _data: bytes,
+    on_error: str,
+    overrides: tuple[tuple[str, str], ...],
+    date_format: str | None,
+) -> tuple[Catalog, UploadReport]:
     # Keyed by the file's digest (the bytes themselves are not hashed again).
-    dataset, problems = import_upload(name, _data, on_error)
-    return catalog_of_dataset(dataset, f"upload:{digest}:{on_error}"), problems
+    dataset, report = import_upload(name, _data, on_error, dict(overrides), date_format)
+    key = f"upload:{digest}:{on_error}:{overrides}:{date_format}"
+    return catalog_of_dataset(dataset, key), report
+
+
+@st.cache_resource(max_entries=16)
+def _upload_shape(digest: str, name: str, _data: bytes) -> TableShape | None:
+    with _saved_upload(name, _data) as path:
+        return table_shape(path)
+
+
+def column_mapping_step(shape: TableShape) -> tuple[dict[str, str], str | None]:
+    """The guessed column -> field mapping, for the user to correct; the widgets are keyed by
+    the header, so the same header gets the same choices back."""
+    signature = hashlib.sha256("\x1f".join(shape.header).encode()).hexdigest()[:12]
+    options = [NO_FIELD, *FIELDS]
+    mapping: dict[str, str] = {}
+    st.caption("Columns: the guesses are filled in; correct any that are wrong.")
+    for column in shape.header:
+        guessed = shape.guessed.get(column, NO_FIELD)
+        chosen = st.selectbox(
+            column or "(unnamed column)",
+            options,
+            index=options.index(guessed),
+            key=f"map:{signature}:{column}",
+        )
+        mapping[column] = "ignore" if chosen == NO_FIELD else chosen
+    date_choice = st.selectbox(
+        "Date format",
+        ["detect from the column", *DATE_FORMATS],
+        key=f"map:{signature}:date-format",
+        help="Detected from the whole column; pick one when the dates are read wrong.",
+    )
+    date_format = None if date_choice == "detect from the column" else date_choice
+    return mapping, date_format
 
 
 def uploaded_catalog() -> Catalog | None:
     """The sidebar's import box: a file shown for this browser session instead of the default.
 
-    Large uploads go to the engine like large files.
+    CSV, TSV and JSON tables get a column-mapping step first. Large uploads go to the engine
+    like large files.
     """
-    """The sidebar's import box: a file shown for this browser session instead of the default."""
     with st.sidebar.expander("Import a file"):
         upload = st.file_uploader(
-            "GeoJSON, CSV, ACLED CSV or events YAML", type=UPLOAD_TYPES, key="upload"
+            "ACLED, GDELT, UCDP, GeoJSON, JSON, CSV/TSV or events YAML",
+            type=UPLOAD_TYPES,
+            key="upload",
         )
         on_error = st.radio(
             "Bad rows",
@@ -177,21 +271,42 @@ def uploaded_catalog() -> Catalog | None:
             key="upload_on_error",
             help="skip: import the good rows and list the bad ones; refuse: import nothing",
         )
-    if upload is None:
-        return None
-    data = upload.getvalue()
-    digest = hashlib.sha256(data).hexdigest()
-    catalog, problems = _upload_catalog(digest, upload.name, data, on_error)
-    if problems:
-        st.warning(f"{len(problems)} rows were skipped:")
+        if upload is None:
+            return None
+        data = upload.getvalue()
+        digest = hashlib.sha256(data).hexdigest()
+        shape = None
+        if not upload.name.lower().endswith((".yaml", ".yml")):
+            shape = _upload_shape(digest, upload.name, data)
+        overrides, date_format = column_mapping_step(shape) if shape else ({}, None)
+    catalog, report = _upload_catalog(
+        digest, upload.name, data, on_error, tuple(overrides.items()), date_format
+    )
+    show_upload_report(report)
+    return catalog
+
+
+def show_upload_report(report: UploadReport) -> None:
+    """Rows skipped and warnings: grouped by cause first, then every row in a table."""
+    if not report.problems and not report.warnings:
+        return
+    head = f"{report.skipped:,} of {report.rows:,} rows were skipped"
+    if report.warnings:
+        head += f"; {len(report.warnings):,} rows were kept with a warning"
+    st.warning(
+        escape_markdown(head + ":")
+        + "\n\n"
+        + "\n".join(f"- {escape_markdown(line)}" for line in report.summary)
+    )
+    with st.expander("Every row"):
         st.dataframe(
             pd.DataFrame(
-                [(p.line, p.field, p.message) for p in problems],
-                columns=["Row", "Column", "Problem"],
+                [("skipped", p.line, p.field, p.message) for p in report.problems]
+                + [("warning", p.line, p.field, p.message) for p in report.warnings],
+                columns=["", "Row", "Column", "Problem"],
             ),
             hide_index=True,
         )
-    return catalog
 
 
 def url_state() -> tuple[ViewState, list[str]]:
@@ -240,9 +355,9 @@ def search_aliases(
     by_place: dict[tuple[str, str], tuple[str, ...]] = {}
     aliases: dict[str, tuple[str, ...]] = {}
     for event in events:
-        place = (event.place.name, event.place.country)
+        place = (event.place.name, event.place.country or "")
         if place not in by_place:
-            by_place[place] = names.alternate_names(*place)
+            by_place[place] = names.alternate_names(place[0], place[1] or None)
         aliases[event.id] = by_place[place]
     return aliases
 

@@ -1,0 +1,1 @@
+"""Events in and out of files: format readers and what they detect."""
