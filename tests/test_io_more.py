@@ -1,0 +1,128 @@
+"""Countries from coordinates, the source's labels kept through search and ACLED export, the
+page's column-mapping step and the import's progress line."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import geo.cli as cli
+from geo.filters import EventFilter, apply_filter
+from geo.importers import export_acled_csv, import_file
+from geo.io.countries import CountryLocator, check_country, fips_to_iso
+
+
+@pytest.fixture(scope="module")
+def locator() -> CountryLocator:
+    return CountryLocator()
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("fips", "iso"), [("RS", "RU"), ("UP", "UA"), ("CH", "CN"), ("GM", "DE"), ("ZZ", None)]
+)
+def test_fips_codes_become_iso(fips: str, iso: str | None) -> None:
+    assert fips_to_iso(fips) == iso
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "country"),
+    [
+        (50.45, 30.52, "UA"),  # Kyiv
+        (49.99, 36.23, "UA"),  # Kharkiv
+        (47.10, 37.54, "UA"),  # Mariupol
+        (55.75, 37.62, "RU"),  # Moscow
+        (53.90, 27.57, "BY"),  # Minsk
+        (43.0, 34.0, None),  # the middle of the Black Sea
+        (35.0, -40.0, None),  # the Atlantic
+    ],
+)
+def test_country_at_a_point(locator: CountryLocator, lat: float, lon: float, country: str | None):
+    assert locator.country_at(lat, lon) == country
+    assert locator.countries_at([(lat, lon)]) == [country]
+
+
+def test_check_names_swapped_coordinates_and_fips_mix_ups(locator: CountryLocator) -> None:
+    assert check_country("UA", 49.99, 36.23, locator) is None
+    swapped = check_country("UA", 36.23, 49.99, locator)
+    assert swapped is not None and "swapped" in swapped
+    fips = check_country("RS", 55.75, 37.62, locator)  # GDELT's RS (Russia) read as Serbia
+    assert fips is not None and "FIPS" in fips and "Russia" in fips
+    other = check_country("FR", 50.45, 30.52, locator)
+    assert other is not None and "Ukraine" in other and "France" in other
+    # Near the Ukraine-Belarus border, places of both countries are close: no warning.
+    assert check_country("UA", 51.5, 30.6, locator) is None
+    assert check_country("BY", 51.5, 30.6, locator) is None
+    assert check_country("UA", 43.0, 34.0, locator) is None  # at sea: nothing to check
+
+
+ACLED = (
+    "EVENT_ID_CNTY,EVENT_DATE,EVENT_TYPE,SUB_EVENT_TYPE,ACTOR1,LOCATION,LATITUDE,LONGITUDE,"
+    "GEO_PRECISION,SOURCE,NOTES,FATALITIES,ISO,COUNTRY,TAGS\n"
+    'UKR77,9-May-22,Riots,Mob violence,Rioters,Lviv,49.8397,24.0297,1,"A, B",n,0,804,Ukraine,x\n'
+    "UKR78,10-May-22,Strategic developments,Arrests,Police,Kyiv,50.4501,30.5234,1,X,m,0,804,"
+    "Ukraine,\n"
+)
+
+
+def test_acled_in_acled_out_gives_every_column_back_unchanged(tmp_path: Path) -> None:
+    path = write(tmp_path, "acled.csv", ACLED)
+    events = import_file(path, on_error="refuse").events
+    out = export_acled_csv(events)
+    assert out.splitlines()[0] == ACLED.splitlines()[0] + ",event_atlas_type"
+    original = ACLED.splitlines()[1:]
+    back = out.splitlines()[1:]
+    assert [line.rsplit(",", 1)[0] for line in back] == original
+    assert [line.rsplit(",", 1)[1] for line in back] == ["protest", "other"]
+
+
+def test_the_source_labels_are_searched(tmp_path: Path) -> None:
+    events = import_file(write(tmp_path, "acled.csv", ACLED)).events
+    found = apply_filter(events, EventFilter(text="mob violence"))
+    assert [e.id for e in found] == ["ukr77"]
+
+
+def test_import_progress_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "t.csv", "date,lat,lon\n2022-02-24,50.45,30.52\n")
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(
+        ["import", str(path), "--out", str(tmp_path / "o.yaml"), "--progress"], out, err
+    )
+    assert code == 0
+    assert "placing countries: 1 of 1 rows" in err.getvalue()
+
+
+def _mapping_page() -> None:
+    import streamlit as st
+
+    from geo.importers import TableShape
+    from geo.web.page import column_mapping_step
+
+    shape = TableShape(
+        "csv", ("When", "Lat", "Lng", "Kind"), {"Lat": "latitude", "Lng": "longitude"}
+    )
+    mapping, date_format = column_mapping_step(shape)
+    st.write(f"mapping={sorted(mapping.items())} date={date_format}")
+
+
+def test_the_page_mapping_step_fills_in_the_guesses_and_takes_corrections() -> None:
+    at = AppTest.from_function(_mapping_page).run()
+    boxes = {box.label: box for box in at.selectbox}
+    assert boxes["Lat"].value == "latitude" and boxes["Lng"].value == "longitude"
+    assert boxes["When"].value == "(ignore)"
+    boxes["When"].set_value("date")
+    boxes["Date format"].set_value("mdy")
+    at.run()
+    text = at.markdown[-1].value
+    assert "('When', 'date')" in text and "('Kind', 'ignore')" in text and "date=mdy" in text
+    # The same header gets the same choices back on the next run of the session.
+    at.run()
+    assert {box.label: box.value for box in at.selectbox}["When"] == "date"
