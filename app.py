@@ -52,9 +52,10 @@ with st.sidebar:
         placeholder="All countries",
     )
     st.text_input("Search title, summary, place", key=page.K_TEXT, max_chars=200)
+    page.label_picker(catalog)
     st.multiselect(
         "Location precision",
-        options=[1, 2, 3],
+        options=[0, 1, 2, 3],
         format_func=lambda p: geo.GEO_PRECISION_LABELS[p],
         key=page.K_PREC,
         placeholder="Any precision",

@@ -12,7 +12,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from geo.filters import EventFilter, apply_filter, count_by_type, countries_of, date_bounds
+from geo.filters import (
+    EventFilter,
+    apply_filter,
+    count_by_type,
+    countries_of,
+    date_bounds,
+    label_counts,
+)
 from geo.memo import Memo
 from geo.model import Dataset, Event
 from geo.store import ANSWERS_KEPT, BBox, EventStore
@@ -43,6 +50,8 @@ class Catalog(Protocol):
     ) -> dict[EventType, int]: ...
 
     def countries(self) -> list[str]: ...
+
+    def label_counts(self) -> dict[str, int]: ...
 
     def date_bounds(self) -> tuple[dt.date, dt.date] | None: ...
 
@@ -108,6 +117,9 @@ class ListCatalog:
 
     def countries(self) -> list[str]:
         return countries_of(self._events)
+
+    def label_counts(self) -> dict[str, int]:
+        return label_counts(self._events)
 
     def date_bounds(self) -> tuple[dt.date, dt.date] | None:
         return date_bounds(self._events)

@@ -37,6 +37,8 @@ CSV_COLUMNS = (
     "tags",
     "sources",
     "quotes",
+    # The source's own labels, as JSON text (read back by the importer).
+    "labels",
 )
 # Spreadsheet programs run cells starting with these as formulas (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -94,6 +96,7 @@ def csv_row(event: Event) -> dict[str, str]:
             for s in event.sources
         ),
         "quotes": " | ".join(s.quote for s in event.sources),
+        "labels": json.dumps(event.labels, ensure_ascii=False) if event.labels else "",
     }
     return {key: _cell(row[key]) for key in CSV_COLUMNS}
 

@@ -22,6 +22,8 @@ class EventFilter:
     countries: frozenset[str] = field(default_factory=frozenset)
     text: str = ""
     precisions: frozenset[int] = field(default_factory=frozenset)
+    # The source's own labels (Event.labels values): an event with any of them matches.
+    labels: frozenset[str] = field(default_factory=frozenset)
 
     def matches(self, event: Event, aliases: Mapping[str, Sequence[str]] | None = None) -> bool:
         return (
@@ -30,6 +32,7 @@ class EventFilter:
             and (self.date_to is None or event.date <= self.date_to)
             and (not self.countries or event.place.country in self.countries)
             and (not self.precisions or event.place.geo_precision in self.precisions)
+            and (not self.labels or not self.labels.isdisjoint(event.labels.values()))
             and (not self.text.strip() or _text_matches(event, self.text, aliases))
         )
 
@@ -59,6 +62,16 @@ def apply_filter(
 def count_by_type(events: Iterable[Event]) -> dict[EventType, int]:
     counts = Counter(event.event_type for event in events)
     return {event_type: counts[event_type] for event_type in EventType if counts[event_type]}
+
+
+# The label picker offers the most frequent labels: a GDELT file has hundreds of CAMEO codes.
+LABELS_OFFERED = 200
+
+
+def label_counts(events: Iterable[Event]) -> dict[str, int]:
+    """The source labels and how many events carry each, the most frequent first."""
+    counts = Counter(value for event in events for value in set(event.labels.values()))
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:LABELS_OFFERED])
 
 
 def date_bounds(events: Sequence[Event]) -> tuple[dt.date, dt.date] | None:

@@ -492,6 +492,21 @@ def _type_with_label(row: _Row, column: str, text: str, labels: dict[str, str]) 
     return found or OTHER
 
 
+def _labels_cell(row: _Row) -> dict[str, str]:
+    """Our CSV's `labels` column (JSON text), read back; anything else there is refused."""
+    text = row.text("labels")
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        row.fail("labels", 'labels must be a JSON object of texts, e.g. {"type": "Drone Strike"}')
+        return {}
+    return {str(k): v for k, v in value.items()}
+
+
 def _check_sizes(row: _Row, max_field_chars: int) -> None:
     for column, value in row.cells.items():
         if isinstance(value, str) and len(value) > max_field_chars:
@@ -979,6 +994,7 @@ def _table_event(
     if sub:
         labels[col("sub_event_type")] = sub[:500]
         event_type = acled_type(main, sub) or event_type
+    labels.update(_labels_cell(row))
     date = _date(row, col("date"), cells.get("date"), dates.get("date"))
     date_end = _date(row, col("date_end"), cells.get("date_end"), dates.get("date_end"), False)
     point = point_given or _coordinates(

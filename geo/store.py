@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from geo.errors import DataFileError, Problem
-from geo.filters import EventFilter, searchable_text
+from geo.filters import LABELS_OFFERED, EventFilter, searchable_text
 from geo.memo import Memo
 from geo.model import Event
 from geo.text import fold
@@ -107,6 +107,8 @@ REQUIRED_COLUMNS = (
     "search",
     "event_json",
 )
+# Written since the source's labels were kept; a file without it reads as having none.
+LABELS_COLUMN = "labels"
 
 
 def _frame(events: Iterable[Event]) -> pd.DataFrame:
@@ -125,9 +127,10 @@ def _frame(events: Iterable[Event]) -> pd.DataFrame:
                 "title": event.title,
                 "search": searchable_text(event),
                 "event_json": event.model_dump_json(),
+                LABELS_COLUMN: sorted(set(event.labels.values())),
             }
         )
-    return pd.DataFrame(rows, columns=list(REQUIRED_COLUMNS))
+    return pd.DataFrame(rows, columns=[*REQUIRED_COLUMNS, LABELS_COLUMN])
 
 
 class EventStore:
@@ -183,6 +186,11 @@ class EventStore:
             message = f"not a readable Parquet file ({str(error).splitlines()[0]})"
             raise DataFileError([Problem(str(path), None, "", message)]) from error
         missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+        if LABELS_COLUMN not in columns:
+            store.con.execute(
+                "CREATE OR REPLACE VIEW events AS SELECT *, CAST([] AS VARCHAR[]) AS labels "
+                f"FROM read_parquet({_literal(store.path)})"
+            )
         if missing:
             message = (
                 f"missing columns {', '.join(missing)}: write the file with "
@@ -211,7 +219,8 @@ class EventStore:
             # DDL cannot take parameters: the title goes in as a quoted SQL string literal.
             metadata = f", KV_METADATA {{{TITLE_KEY}: {_literal(title)}}}" if title else ""
             con.execute(
-                f"COPY (SELECT * FROM frame ORDER BY date, id) TO {target} "
+                "COPY (SELECT * REPLACE (CAST(labels AS VARCHAR[]) AS labels) FROM frame "
+                f"ORDER BY date, id) TO {target} "
                 f"(FORMAT parquet{metadata})"
             )
         finally:
@@ -240,6 +249,9 @@ class EventStore:
         if f.precisions:
             clauses.append(f"geo_precision IN ({', '.join('?' for _ in f.precisions)})")
             params.extend(sorted(f.precisions))
+        if f.labels:
+            clauses.append("list_has_any(labels, ?::VARCHAR[])")
+            params.append(sorted(f.labels))
         for word in fold(f.text).split():
             clauses.append("contains(search, ?)")
             params.append(word)
@@ -345,6 +357,19 @@ class EventStore:
             return [str(country) for (country,) in rows]
 
         return list(self._remembered("countries", compute))
+
+    def label_counts(self) -> dict[str, int]:
+        """The most frequent source labels and their counts (a GDELT file has hundreds)."""
+
+        def compute() -> dict[str, int]:
+            rows = self.con.execute(
+                "SELECT label, count(*) AS n FROM (SELECT unnest(labels) AS label FROM events) "
+                "GROUP BY label ORDER BY n DESC, label LIMIT ?",
+                [LABELS_OFFERED],
+            ).fetchall()
+            return {str(label): int(n) for label, n in rows}
+
+        return dict(self._remembered("label_counts", compute))
 
     def extent(self, event_filter: EventFilter | None = None, trim: float = 0.0) -> BBox | None:
         """The box around the located events (all of them unless a filter is given).

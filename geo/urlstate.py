@@ -22,6 +22,9 @@ MIN_ZOOM, MAX_ZOOM = 2, 18
 
 # Query parameter names, shared with the map's own script that writes the view to the URL.
 P_TYPE, P_FROM, P_TO, P_COUNTRY, P_TEXT, P_PRECISION = "type", "from", "to", "country", "q", "prec"
+# A source label may hold commas (CAMEO's " Consult, not specified below"): one per parameter.
+P_LABEL = "label"
+MAX_LABEL = 500
 P_EVENT, P_LAT, P_LON, P_ZOOM, P_TILES = "event", "lat", "lon", "z", "tiles"
 
 _ID = re.compile(ID_PATTERN)
@@ -109,9 +112,15 @@ def parse_query(params: Mapping[str, Sequence[str]]) -> tuple[ViewState, list[st
         text = ""
 
     precisions_raw = _values(params, P_PRECISION)
-    precisions = frozenset(int(p) for p in precisions_raw if p in {"1", "2", "3"})
+    precisions = frozenset(int(p) for p in precisions_raw if p in {"0", "1", "2", "3"})
     if len(precisions) != len(set(precisions_raw)):
         ignored.append(P_PRECISION)
+
+    raw_labels = params.get(P_LABEL, [])
+    label_list = [raw_labels] if isinstance(raw_labels, str) else list(raw_labels)
+    labels = frozenset(str(v) for v in label_list[:MAX_VALUES] if v and len(str(v)) <= MAX_LABEL)
+    if len(labels) != len(set(label_list)):
+        ignored.append(P_LABEL)
 
     selected = one(P_EVENT)
     if selected is not None and not _ID.match(selected):
@@ -143,6 +152,7 @@ def parse_query(params: Mapping[str, Sequence[str]]) -> tuple[ViewState, list[st
         countries=countries,
         text=text,
         precisions=precisions,
+        labels=labels,
     )
     return ViewState(event_filter, selected, view, tiles), ignored
 
@@ -163,6 +173,8 @@ def to_query(state: ViewState) -> dict[str, str | list[str]]:
         out[P_TEXT] = f.text
     if f.precisions:
         out[P_PRECISION] = ",".join(str(p) for p in sorted(f.precisions))
+    if f.labels:
+        out[P_LABEL] = sorted(f.labels)
     if state.selected:
         out[P_EVENT] = state.selected
     if state.view:

@@ -10,9 +10,14 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import geo.cli as cli
+from geo.catalog import ListCatalog
+from geo.export import events_yaml_text, to_csv
 from geo.filters import EventFilter, apply_filter
 from geo.importers import export_acled_csv, import_file
 from geo.io.countries import CountryLocator, check_country, fips_to_iso
+from geo.model import Dataset, Event
+from geo.store import EventStore
+from geo.urlstate import ViewState, parse_query, to_query
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +131,69 @@ def test_the_page_mapping_step_fills_in_the_guesses_and_takes_corrections() -> N
     # The same header gets the same choices back on the next run of the session.
     at.run()
     assert {box.label: box.value for box in at.selectbox}["When"] == "date"
+
+
+# --------------------------------------------------------------------------- the label filter
+
+
+def _labelled(tmp_path: Path) -> list[Event]:
+    return import_file(write(tmp_path, "acled.csv", ACLED), on_error="refuse").events
+
+
+def test_label_filter_gives_the_same_answer_in_memory_and_in_the_store(tmp_path: Path) -> None:
+    events = _labelled(tmp_path)
+    store = EventStore.write(events, tmp_path / "e.parquet")
+    memory = ListCatalog(Dataset(events=events))
+    for labels in ({"Mob violence"}, {"Arrests", "Riots"}, {"Strategic developments"}, {"x"}):
+        wanted = EventFilter(labels=frozenset(labels))
+        assert [e.id for e in store.events(wanted, limit=None)] == [
+            e.id for e in memory.events(wanted, limit=None)
+        ]
+    assert [e.id for e in memory.events(EventFilter(labels=frozenset({"Arrests"})), None)] == [
+        "ukr78"
+    ]
+    assert store.label_counts() == memory.label_counts()
+    assert memory.label_counts()["Riots"] == 1
+
+
+def test_a_store_written_before_labels_reads_as_having_none(tmp_path: Path) -> None:
+    import duckdb
+
+    events = _labelled(tmp_path)
+    path = tmp_path / "new.parquet"
+    EventStore.write(events, path)
+    old = tmp_path / "old.parquet"
+    duckdb.sql(f"COPY (SELECT * EXCLUDE (labels) FROM '{path}') TO '{old}' (FORMAT parquet)")
+    store = EventStore.open(old)
+    assert store.label_counts() == {}
+    assert store.count(EventFilter()) == 2
+
+
+def test_labels_round_trip_through_the_link_and_our_csv(tmp_path: Path) -> None:
+    comma = " Consult, not specified below"
+    state = ViewState(EventFilter(labels=frozenset({comma, "Riots"})), None, None, "offline")
+    query = to_query(state)
+    assert query["label"] == sorted({comma, "Riots"})
+    parsed, ignored = parse_query({k: v if isinstance(v, list) else [v] for k, v in query.items()})
+    assert parsed.event_filter.labels == {comma, "Riots"} and ignored == []
+    events = _labelled(tmp_path)
+    back = import_file(write(tmp_path, "ours.csv", to_csv(events)), on_error="refuse").events
+    assert [e.labels for e in back] == [e.labels for e in events]
+
+
+def test_the_page_offers_the_source_labels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_app import APP, shown_count
+
+    data = tmp_path / "labelled.yaml"
+    data.write_text(events_yaml_text(_labelled(tmp_path), "labelled"), encoding="utf-8")
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(data))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["label"] = "Arrests"
+    at.run()
+    assert not at.exception
+    [picker] = [m for m in at.multiselect if m.label == "Source label"]
+    assert picker.value == ["Arrests"]
+    assert shown_count(at) == (1, 2)
+    picker.set_value([])
+    at.run()
+    assert shown_count(at) == (2, 2)

@@ -37,6 +37,7 @@ from geo.store import EventStore
 from geo.urlstate import MapView, ViewState, parse_query, to_query
 from geo.vocabulary import EventType, style_of
 
+K_LABELS = "f_labels"
 K_TYPES, K_DATES, K_COUNTRIES, K_TEXT, K_PREC, K_TILES = (
     "f_types",
     "f_dates",
@@ -324,6 +325,7 @@ def apply_url_once(state: ViewState, catalog: Catalog, default_tiles: str) -> No
     st.session_state[K_COUNTRIES] = sorted(f.countries & set(catalog.countries()))
     st.session_state[K_TEXT] = f.text
     st.session_state[K_PREC] = sorted(f.precisions)
+    st.session_state[K_LABELS] = sorted(f.labels & set(catalog.label_counts()))
     bounds = catalog.date_bounds()
     if bounds is not None:
         low, high = bounds
@@ -408,6 +410,22 @@ def type_counts_caption(counts: Mapping[EventType, int]) -> str:
     return " · ".join(parts) if parts else "No event matches the other filters."
 
 
+def label_picker(catalog: Catalog) -> None:
+    """The source's own labels (ACLED sub-event types, CAMEO codes, a tracker's free text), with
+    counts; shown only when the data has labels."""
+    counts = catalog.label_counts()
+    if not counts:
+        return
+    st.multiselect(
+        "Source label",
+        options=list(counts),
+        format_func=lambda label: f"{label} ({counts.get(label, 0):,})",
+        key=K_LABELS,
+        placeholder="Any label",
+        help="The source's own labels, as it wrote them; our event types group them.",
+    )
+
+
 def widget_filter(bounds: tuple[dt.date, dt.date] | None) -> EventFilter:
     dates: Sequence[dt.date] = st.session_state.get(K_DATES) or ()
     date_from = dates[0] if len(dates) >= 1 else None
@@ -423,6 +441,7 @@ def widget_filter(bounds: tuple[dt.date, dt.date] | None) -> EventFilter:
         countries=frozenset(st.session_state.get(K_COUNTRIES) or ()),
         text=str(st.session_state.get(K_TEXT) or "")[:200],
         precisions=frozenset(st.session_state.get(K_PREC) or ()),
+        labels=frozenset(st.session_state.get(K_LABELS) or ()),
     )
 
 
