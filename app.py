@@ -26,6 +26,7 @@ except geo.EventAtlasError as error:
 
 state, ignored = page.url_state()
 page.apply_url_once(state, catalog, default_tiles)
+page.follow_catalog(catalog)
 bounds = catalog.date_bounds()
 # Widget values are in session state before the widgets are drawn: one filter serves the
 # counts in the sidebar and the page below.

@@ -200,7 +200,8 @@ VOCABULARY: dict[EventType, TypeStyle] = {
 
 # Radius of the uncertainty circle drawn around an event of each geo_precision (ACLED's scale):
 # 1 = the exact town (no circle), 2 = near a town or part of a region, 3 = a region or country.
-UNCERTAINTY_RADIUS_M: dict[int, int] = {0: 0, 1: 0, 2: 25_000, 3: 120_000}
+# 0 = unknown: drawn as uncertain as a region, never as exact.
+UNCERTAINTY_RADIUS_M: dict[int, int] = {0: 120_000, 1: 0, 2: 25_000, 3: 120_000}
 
 GEO_PRECISION_LABELS: dict[int, str] = {
     0: "0 · unknown",

@@ -197,3 +197,26 @@ def test_the_page_offers_the_source_labels(tmp_path: Path, monkeypatch: pytest.M
     picker.set_value([])
     at.run()
     assert shown_count(at) == (2, 2)
+
+
+def test_new_data_with_other_dates_keeps_the_page_working(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upload or a new file version whose dates do not overlap the old range."""
+    from tests.test_app import APP, shown_count
+
+    first = _labelled(tmp_path)  # May 2022, labelled
+    data = tmp_path / "data.yaml"
+    data.write_text(events_yaml_text(first, "t"), encoding="utf-8")
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(data))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    [labels] = [m for m in at.multiselect if m.label == "Source label"]
+    labels.set_value(["Riots"]).run()
+    assert shown_count(at) == (1, 2)
+    later = [e.model_copy(update={"date": e.date.replace(year=2024), "labels": {}}) for e in first]
+    data.write_text(events_yaml_text(later, "t"), encoding="utf-8")
+    at.run()
+    assert not at.exception
+    assert shown_count(at) == (2, 2)
+    [dates] = at.date_input
+    assert dates.value == (later[0].date, later[-1].date)

@@ -19,7 +19,7 @@ import streamlit as st
 from geopy.location import Location
 from streamlit.delta_generator import DeltaGenerator
 
-from geo.catalog import Catalog, catalog_of
+from geo.catalog import Catalog, catalog_of, type_options
 from geo.errors import AmbiguousPlaceError, DataFileError, EventAtlasError, Problem
 from geo.escape import escape_markdown
 from geo.export import to_csv, to_geojson_text
@@ -293,7 +293,8 @@ def show_upload_report(report: UploadReport) -> None:
         return
     head = f"{report.skipped:,} of {report.rows:,} rows were skipped"
     if report.warnings:
-        head += f"; {len(report.warnings):,} rows were kept with a warning"
+        kept = len(report.warnings)
+        head += f"; {kept:,} {'row was' if kept == 1 else 'rows were'} kept with a warning"
     st.warning(
         escape_markdown(head + ":")
         + "\n\n"
@@ -408,6 +409,33 @@ def type_counts_caption(counts: Mapping[EventType, int]) -> str:
     ]
     # Only our own fixed labels and numbers: nothing here needs Markdown escaping.
     return " · ".join(parts) if parts else "No event matches the other filters."
+
+
+K_SHOWN = "_catalog_shown"
+
+
+def follow_catalog(catalog: Catalog) -> None:
+    """Keep the filter widgets valid when the data changes (an upload, a new file version).
+
+    A date range outside the new data's dates, or a type, country or label it does not have,
+    would make the widgets refuse their own value: the range becomes the whole new range and
+    choices the data lacks are dropped.
+    """
+    shown = st.session_state.get(K_SHOWN)
+    st.session_state[K_SHOWN] = catalog.version
+    if shown is None or shown == catalog.version:
+        return
+    bounds = catalog.date_bounds()
+    if bounds is not None:
+        st.session_state[K_DATES] = bounds
+    present: dict[str, set[object]] = {
+        K_TYPES: set(type_options(catalog)),
+        K_COUNTRIES: set(catalog.countries()),
+        K_LABELS: set(catalog.label_counts()),
+    }
+    for key, options in present.items():
+        chosen = st.session_state.get(key) or []
+        st.session_state[key] = [value for value in chosen if value in options]
 
 
 def label_picker(catalog: Catalog) -> None:

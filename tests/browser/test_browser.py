@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -652,3 +653,27 @@ def test_uploading_an_acled_file_shows_its_events(page: Page, atlas: StreamlitSe
     expect(count_text(page, 6, 6)).to_be_visible()
     expect(markers(page)).to_have_count(6)
     expect(page.get_by_role("heading", level=1)).to_have_text("Imported: acled_sample.csv")
+
+
+def test_uploading_a_tracker_csv_shows_the_column_guesses_and_its_events(
+    page: Page, atlas: StreamlitServer, tmp_path: Path
+) -> None:
+    """A tracker's own CSV (Lat/Lng, month-first dates, free-text types, a bad link) imports
+    as-is; the import box shows the guessed columns and the grouped warning."""
+    tracker = tmp_path / "tracker.csv"
+    tracker.write_text(
+        "Date,Lat,Lng,Category,Description,Link\n"
+        "03/14/2022,50.45,30.52,Drone Strike,Drone hit a building,t.me/channel/1\n"
+        "03/04/2022,49.99,36.23,Artillery,Shelling overnight,https://example.org/a\n",
+        encoding="utf-8",
+    )
+    open_app(page, atlas)
+    page.get_by_text("Import a file").click()
+    page.locator('input[type="file"]').set_input_files(str(tracker))
+    expect(count_text(page, 2, 2)).to_be_visible()
+    expect(markers(page)).to_have_count(2)
+    expect(sidebar(page).get_by_role("combobox", name="Lat")).to_have_value("latitude")
+    expect(sidebar(page).get_by_role("combobox", name="Lng")).to_have_value("longitude")
+    expect(page.get_by_text("not a web address", exact=False).first).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "import-tracker.png"), full_page=True)
