@@ -277,7 +277,7 @@ class _Row:
         )
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: comparing rows field by field is never meant
 class _Pending:
     """A row turned into event data, not validated yet: countries are settled for all at once."""
 
@@ -686,9 +686,14 @@ def _settle(
     placed = [p for p in pending if _point(p) is not None]
     if placed:
         locator = CountryLocator()
-        given = [p for p in placed if p.data and p.data["place"].get("country")]
+        # One pass: a membership test against `given` would compare whole rows, n² times.
+        given: list[_Pending] = []
+        missing: list[_Pending] = []
+        for candidate in placed:
+            has_country = bool(candidate.data and candidate.data["place"].get("country"))
+            (given if has_country else missing).append(candidate)
         _check_countries(given, locator)
-        _infer_countries([p for p in placed if p not in given], locator, progress)
+        _infer_countries(missing, locator, progress)
     outcomes: list[_Outcome] = []
     for item in items:
         if isinstance(item, _Outcome):
@@ -702,6 +707,7 @@ def _settle(
                 place["geo_precision"] = 0  # the source did not say: unknown, never "exact"
         if item.data is not None and not row.problems:
             event = _validate(row, item.data, item.columns)
+        item.data = None  # the event holds its own copy: a large file would hold both
         outcomes.append(_Outcome(event, row.problems, row.line, row.warnings))
     return outcomes
 
