@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from geopy.location import Location
 
@@ -295,6 +295,41 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _desk(args: argparse.Namespace) -> Any:
+    from geo import settings
+    from geo.desk.store import DeskStore
+
+    url = args.desk or settings.desk_url()
+    if not url:
+        raise SettingError("name the desk: --desk sqlite:data/desk.sqlite, or set EVENT_ATLAS_DESK")
+    return DeskStore.open(url, base=Path.cwd())
+
+
+def cmd_desk_export(args: argparse.Namespace, out: TextIO) -> int:
+    from geo.desk.files import export_published
+
+    written = export_published(_desk(args), Path(args.out))
+    out.write(f"wrote the {written:,} published events to {args.out}\n")
+    return 0
+
+
+def cmd_desk_import(args: argparse.Namespace, out: TextIO) -> int:
+    from geo import settings
+    from geo.desk.files import import_into_desk
+    from geo.desk.roles import Action, Editor, Role
+
+    store = _desk(args)
+    email = args.editor.strip().lower()
+    roles = set(store.roles_of(email))
+    if email in settings.desk_admins():
+        roles.add(Role.ADMIN)
+    editor = Editor(email, args.name or email, frozenset(roles))
+    editor.require(Action.EDIT)
+    drafts = import_into_desk(store, editor, Path(args.file))
+    out.write(f"{len(drafts):,} drafts from {args.file}, attributed to {editor.label}\n")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog=PROG, description="Event Atlas data tools.")
     commands = top.add_subparsers(dest="command", required=True)
@@ -379,6 +414,21 @@ def parser() -> argparse.ArgumentParser:
         help="HAProxy's address (default 127.0.0.1; 0.0.0.0 in a container)",
     )
     serve.add_argument("--events", help="events file every replica shows (default: the app's)")
+    desk_export = commands.add_parser(
+        "desk-export",
+        help="write the desk's published events to .yaml (comments kept), .geojson or .csv",
+    )
+    desk_export.add_argument("--out", required=True, help="file to write (replaced atomically)")
+    desk_export.add_argument("--desk", help="desk database (default: EVENT_ATLAS_DESK)")
+    desk_import = commands.add_parser(
+        "desk-import", help="bring a file's events into the desk as drafts"
+    )
+    desk_import.add_argument("file", help="an events file or any export `import` reads")
+    desk_import.add_argument(
+        "--as", dest="editor", required=True, help="email of the contributor importing it"
+    )
+    desk_import.add_argument("--name", help="their name, for the record")
+    desk_import.add_argument("--desk", help="desk database (default: EVENT_ATLAS_DESK)")
     return top
 
 
@@ -401,6 +451,10 @@ def main(
             return cmd_serve(args, out, err)
         if args.command == "publish":
             return cmd_publish(args, out)
+        if args.command == "desk-export":
+            return cmd_desk_export(args, out)
+        if args.command == "desk-import":
+            return cmd_desk_import(args, out)
         return cmd_geocode(args, out, err)
     except DataFileError as exc:
         err.write(f"error: {exc.summary}\n")

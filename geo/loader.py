@@ -251,6 +251,15 @@ def _validation_problems(
     return _dedupe(problems)
 
 
+def check_event_data(data: dict[str, Any], file: str) -> Event:
+    """One event's fields (from a form, not a file) checked by the same schema, with the same
+    messages, as the events file."""
+    try:
+        return Event.model_validate(data)
+    except ValidationError as exc:
+        raise DataFileError(_validation_problems(file, data, {}, exc)) from exc
+
+
 def _by_line(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: p.line or 0)
 

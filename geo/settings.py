@@ -35,6 +35,33 @@ SETTINGS: tuple[Setting, ...] = (
         "URL path where Streamlit serves the app's `static/` folder (change it only when the "
         "app runs under a base URL path).",
     ),
+    Setting(
+        "EVENT_ATLAS_DESK",
+        "",
+        "The newsroom desk's database: `sqlite:data/desk.sqlite` (embedded, no server) or "
+        "`postgresql://user@host:port/db` (shared by replicas). When set, readers see the desk's "
+        "published events and editors get the Desk page; unset, the page shows the events file.",
+    ),
+    Setting(
+        "EVENT_ATLAS_SIGN_IN",
+        "oidc",
+        "How editors sign in: `oidc` (Streamlit's st.login, `[auth]` in "
+        "`.streamlit/secrets.toml`) or `headers` (a sign-in proxy's identity headers, mapped by "
+        "`server.trustedUserHeaders`; the app's port must then be reachable only through the "
+        "proxy).",
+    ),
+    Setting(
+        "EVENT_ATLAS_ADMINS",
+        "",
+        "Comma-separated emails that are desk admins whatever the members table says (the first "
+        "admin gives everyone else their roles).",
+    ),
+    Setting(
+        "EVENT_ATLAS_ROLE_PREFIX",
+        "",
+        "Prefix of the sign-in provider's group names that carry desk roles: with `atlas-`, the "
+        "group `atlas-publisher` gives the publisher role.",
+    ),
 )
 
 
@@ -66,3 +93,23 @@ def static_url(environ: Mapping[str, str] = os.environ) -> str:
             "e.g. /app/static"
         )
     return value
+
+
+def desk_url(environ: Mapping[str, str] = os.environ) -> str | None:
+    return _get("EVENT_ATLAS_DESK", environ) or None
+
+
+def sign_in_mode(environ: Mapping[str, str] = os.environ) -> str:
+    value = _get("EVENT_ATLAS_SIGN_IN", environ)
+    if value not in ("oidc", "headers"):
+        raise SettingError(f"EVENT_ATLAS_SIGN_IN={value!r}: use oidc or headers")
+    return value
+
+
+def desk_admins(environ: Mapping[str, str] = os.environ) -> frozenset[str]:
+    raw = _get("EVENT_ATLAS_ADMINS", environ)
+    return frozenset(e.strip().lower() for e in raw.split(",") if e.strip())
+
+
+def role_prefix(environ: Mapping[str, str] = os.environ) -> str:
+    return _get("EVENT_ATLAS_ROLE_PREFIX", environ)

@@ -7,10 +7,13 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null || PY=python3
 
-# Debian packages the tests need: chromium (browser tests), haproxy (hosting tests).
+# Debian packages the tests need: chromium (browser tests), haproxy (hosting tests),
+# PostgreSQL with PostGIS (the desk's store; the tests start a throwaway cluster themselves).
 MISSING=()
 [ -x /usr/bin/chromium ] || MISSING+=(chromium fonts-dejavu-core)
 command -v haproxy >/dev/null || MISSING+=(haproxy)
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || MISSING+=(postgresql)
+ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || MISSING+=(postgis postgresql-postgis)
 if [ ${#MISSING[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,36 @@ def write_events(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A local OpenID Connect provider (tests/oidc.py) for `st.login`, on 127.0.0.1."""
+    from tests.oidc import MockProvider
+
+    with MockProvider() as provider:
+        yield provider
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL + PostGIS cluster on 127.0.0.1 (tests/pgcluster.py)."""
+    from tests.pgcluster import ClusterUnavailable, PostgresCluster
+
+    try:
+        cluster = PostgresCluster()
+    except ClusterUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests: {exc}", pytrace=False)
+        pytest.skip(str(exc))
+    with cluster:
+        yield cluster
+
+
+@pytest.fixture
+def postgres_db(postgres_cluster):
+    """A fresh database with PostGIS, dropped after the test; its URL."""
+    from tests.pgcluster import database
+
+    with database(postgres_cluster) as url:
+        yield url

@@ -68,3 +68,18 @@ def test_no_third_party_asset_is_committed():
 def test_dockerfile_health_check_polls_the_health_endpoint():
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert "HEALTHCHECK" in dockerfile and "/_stcore/health" in dockerfile
+
+
+def test_every_folder_of_the_library_is_a_package_that_ships() -> None:
+
+    from setuptools import find_packages
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    shipped = set(find_packages(str(ROOT), include=include))
+    folders = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for path in (ROOT / "geo").rglob("*.py")
+        if "__pycache__" not in path.parts
+    }
+    assert folders <= shipped, f"not shipped (add an __init__.py): {sorted(folders - shipped)}"

@@ -366,3 +366,12 @@ def build_base_map(
     _ViewToURL(view_in).add_to(m)
     _LayerCode().add_to(m)
     return m
+
+
+def point_map(lat: float, lon: float, urls: StaticURLs, zoom: int = 9) -> folium.Map:
+    """A small offline map with one marker: the desk's place, to confirm or move by a click."""
+    m = _base_map(MapView(lat=lat, lon=lon, zoom=zoom), urls, "offline")
+    folium.CircleMarker(
+        location=[lat, lon], radius=8, color="#b2182b", fill=True, fill_opacity=0.8
+    ).add_to(m)
+    return m

@@ -1,0 +1,348 @@
+"""The editorial store: the same tests against the embedded SQLite desk and PostgreSQL+PostGIS
+(a throwaway cluster on 127.0.0.1, started by the `postgres_db` fixture)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from geo.desk.roles import Editor, NotAllowedError, Role
+from geo.desk.store import (
+    DeskError,
+    DeskStore,
+    DeskUnavailableError,
+    EditConflictError,
+    SqliteDatabase,
+    open_database,
+)
+from geo.desk.workflow import Move, Status, WorkflowError
+from geo.errors import DataFileError
+from geo.loader import check_event_data
+from geo.model import Event
+
+ALICE = Editor("alice@example.org", "Alice", frozenset({Role.CONTRIBUTOR}))
+BOB = Editor("bob@example.org", "Bob", frozenset({Role.CONTRIBUTOR}))
+VERA = Editor("vera@example.org", "Vera", frozenset({Role.VERIFIER}))
+PAT = Editor("pat@example.org", "Pat", frozenset({Role.PUBLISHER}))
+ADA = Editor("ada@example.org", "Ada", frozenset({Role.ADMIN}))
+READER = Editor("reader@example.org", "Reader", frozenset())
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2022, 2, 28, 12, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+def event(event_id: str = "kharkiv-shelling", **changes: Any) -> Event:
+    data: dict[str, Any] = {
+        "id": event_id,
+        "title": "Shelling of Kharkiv",
+        "event_type": "shelling",
+        "date": "2022-02-28",
+        "place": {
+            "name": "Kharkiv",
+            "country": "UA",
+            "latitude": 49.99,
+            "longitude": 36.23,
+            "geo_precision": 2,
+        },
+        "sources": [{"publisher": "Wire", "date": "2022-02-28", "quote": "Shelling hit Kharkiv."}],
+    }
+    data.update(changes)
+    return Event.model_validate(data)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[DeskStore, Clock]]:
+    clock = Clock()
+    if request.param == "sqlite":
+        database = open_database("sqlite:desk.sqlite", base=tmp_path)
+    else:
+        database = open_database(request.getfixturevalue("postgres_db"))
+    yield DeskStore(database, clock=clock), clock
+
+
+def published_through(store: DeskStore, item: Event, editor: Editor = ALICE) -> None:
+    created = store.create(editor, item)
+    submitted = store.move(editor, item.id, Move.SUBMIT, created.version)
+    verified = store.move(VERA, item.id, Move.VERIFY, submitted.version)
+    store.move(PAT, item.id, Move.PUBLISH, verified.version)
+
+
+def test_a_new_event_is_a_draft_that_readers_do_not_see(desk: tuple[DeskStore, Clock]) -> None:
+    store, _ = desk
+    created = store.create(ALICE, event())
+    assert created.status is Status.DRAFT
+    assert created.version == 1
+    assert created.updated_by == ALICE.email
+    assert store.published_events() == []
+    assert store.publication_mark() == 0
+
+
+def test_only_a_verified_event_is_published_and_then_readers_see_it(
+    desk: tuple[DeskStore, Clock],
+) -> None:
+    store, _ = desk
+    created = store.create(ALICE, event())
+    with pytest.raises(WorkflowError, match="only from verified"):
+        store.move(PAT, "kharkiv-shelling", Move.PUBLISH, created.version)
+    submitted = store.move(ALICE, "kharkiv-shelling", Move.SUBMIT, 1)
+    verified = store.move(VERA, "kharkiv-shelling", Move.VERIFY, submitted.version)
+    published = store.move(PAT, "kharkiv-shelling", Move.PUBLISH, verified.version)
+    assert published.status is Status.PUBLISHED
+    assert [e.id for e in store.published_events()] == ["kharkiv-shelling"]
+    assert store.publication_mark() == 1
+
+
+def test_permissions_are_checked_by_the_store_whatever_the_page_offers(
+    desk: tuple[DeskStore, Clock],
+) -> None:
+    store, _ = desk
+    with pytest.raises(NotAllowedError, match="needs the contributor role"):
+        store.create(READER, event())
+    created = store.create(ALICE, event())
+    submitted = store.move(ALICE, created.id, Move.SUBMIT, 1)
+    with pytest.raises(NotAllowedError, match="needs the verifier role"):
+        store.move(ALICE, created.id, Move.VERIFY, submitted.version)
+    verified = store.move(VERA, created.id, Move.VERIFY, submitted.version)
+    with pytest.raises(NotAllowedError, match="needs the publisher role"):
+        store.move(VERA, created.id, Move.PUBLISH, verified.version)
+    with pytest.raises(NotAllowedError, match="needs the admin role"):
+        store.set_member(PAT, "new@example.org", frozenset({Role.PUBLISHER}))
+    # An admin may do everything.
+    store.move(ADA, created.id, Move.PUBLISH, verified.version)
+
+
+def test_an_edit_to_a_published_event_is_a_draft_and_readers_keep_the_published_one(
+    desk: tuple[DeskStore, Clock],
+) -> None:
+    store, _ = desk
+    published_through(store, event())
+    current = store.get("kharkiv-shelling")
+    assert current is not None
+    edited = store.save(BOB, event(title="Shelling of Kharkiv, 7 dead"), current.version)
+    assert edited.status is Status.DRAFT
+    assert edited.unpublished_changes
+    assert [e.title for e in store.published_events()] == ["Shelling of Kharkiv"]
+    mark = store.publication_mark()
+    submitted = store.move(BOB, edited.id, Move.SUBMIT, edited.version)
+    verified = store.move(VERA, edited.id, Move.VERIFY, submitted.version)
+    store.move(PAT, edited.id, Move.PUBLISH, verified.version)
+    assert [e.title for e in store.published_events()] == ["Shelling of Kharkiv, 7 dead"]
+    assert store.publication_mark() == mark + 1
+
+
+def test_archiving_withdraws_the_event_from_readers(desk: tuple[DeskStore, Clock]) -> None:
+    store, _ = desk
+    published_through(store, event())
+    current = store.get("kharkiv-shelling")
+    assert current is not None
+    mark = store.publication_mark()
+    archived = store.move(PAT, current.id, Move.ARCHIVE, current.version, "duplicate report")
+    assert archived.status is Status.ARCHIVED
+    assert store.published_events() == []
+    assert store.publication_mark() == mark + 1
+    with pytest.raises(DeskError, match="restore it as a draft"):
+        store.save(ALICE, event(), archived.version)
+    restored = store.move(PAT, current.id, Move.RESTORE, archived.version)
+    assert restored.status is Status.DRAFT
+    assert store.published_events() == []
+
+
+def test_every_change_is_a_revision_with_who_when_before_after_and_comment(
+    desk: tuple[DeskStore, Clock],
+) -> None:
+    store, clock = desk
+    store.create(ALICE, event(), comment="from the wire")
+    clock.advance(60)
+    store.save(BOB, event(title="Kharkiv shelled"), 1, comment="shorter title")
+    history = store.history("kharkiv-shelling")
+    assert [(r.version, r.actor, r.action) for r in history] == [
+        (2, BOB.email, "edit"),
+        (1, ALICE.email, "create"),
+    ]
+    latest = history[0]
+    assert latest.comment == "shorter title"
+    assert latest.at == clock.now
+    assert latest.before is not None and latest.before["title"] == "Shelling of Kharkiv"
+    assert latest.after is not None and latest.after["title"] == "Kharkiv shelled"
+    assert [(c.field, c.before, c.after) for c in latest.changes] == [
+        ("title", "Shelling of Kharkiv", "Kharkiv shelled")
+    ]
+    assert history[1].before is None and history[1].comment == "from the wire"
+
+
+def test_revert_to_any_revision_is_a_new_draft_version(desk: tuple[DeskStore, Clock]) -> None:
+    store, _ = desk
+    store.create(ALICE, event())
+    store.save(BOB, event(title="Wrong title"), 1)
+    first = store.history("kharkiv-shelling")[-1]
+    reverted = store.revert(ALICE, "kharkiv-shelling", first.seq, 2)
+    assert reverted.version == 3
+    assert reverted.title == "Shelling of Kharkiv"
+    latest = store.history("kharkiv-shelling")[0]
+    assert latest.action == "revert"
+    assert latest.comment == f"reverted to revision {first.seq}"
+    with pytest.raises(DeskError, match="has no revision"):
+        store.revert(ALICE, "kharkiv-shelling", 99_999, 3)
+
+
+def test_a_save_from_an_old_version_is_refused_naming_the_other_editor_and_change(
+    desk: tuple[DeskStore, Clock],
+) -> None:
+    store, _ = desk
+    store.create(ALICE, event())
+    store.save(BOB, event(summary="Seven dead, per the governor."), 1)
+    with pytest.raises(EditConflictError) as refused:
+        store.save(ALICE, event(title="Alice's title"), 1)
+    message = str(refused.value)
+    assert "Bob <bob@example.org>" in message
+    assert "summary" in message
+    assert "your text is kept" in message
+    assert refused.value.current.version == 2
+    current = store.get("kharkiv-shelling")
+    assert current is not None and current.title == "Shelling of Kharkiv"
+    # Saving on top of the current version works.
+    store.save(ALICE, event(title="Alice's title", summary="Seven dead."), 2)
+
+
+def test_two_editors_saving_the_same_version_at_once_one_wins(
+    desk: tuple[DeskStore, Clock],
+) -> None:
+    store, _ = desk
+    store.create(ALICE, event())
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def save(editor: Editor, title: str) -> None:
+        barrier.wait()
+        try:
+            store.save(editor, event(title=title), 1)
+            outcomes.append("saved")
+        except EditConflictError:
+            outcomes.append("conflict")
+
+    threads = [
+        threading.Thread(target=save, args=(ALICE, "A")),
+        threading.Thread(target=save, args=(BOB, "B")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["conflict", "saved"]
+    current = store.get("kharkiv-shelling")
+    assert current is not None and current.version == 2
+
+
+def test_being_edited_by_marker_is_shown_to_others_and_expires(
+    desk: tuple[DeskStore, Clock],
+) -> None:
+    store, clock = desk
+    store.create(ALICE, event())
+    mine = store.mark_editing(ALICE, "kharkiv-shelling", seconds=120)
+    assert mine.held_by(ALICE)
+    theirs = store.mark_editing(BOB, "kharkiv-shelling")
+    assert theirs.holder == ALICE.email and theirs.holder_name == "Alice"
+    held = store.editing("kharkiv-shelling")
+    assert held is not None and held.holder == ALICE.email
+    clock.advance(121)
+    assert store.editing("kharkiv-shelling") is None
+    assert store.mark_editing(BOB, "kharkiv-shelling").held_by(BOB)
+    store.stop_editing(BOB, "kharkiv-shelling")
+    assert store.editing("kharkiv-shelling") is None
+
+
+def test_members_hold_roles_given_by_an_admin(desk: tuple[DeskStore, Clock]) -> None:
+    store, _ = desk
+    store.set_member(ADA, "Carol@Example.org", frozenset({Role.VERIFIER, Role.PUBLISHER}), "Carol")
+    assert store.roles_of("carol@example.org") == {Role.VERIFIER, Role.PUBLISHER}
+    assert [m.email for m in store.members()] == ["carol@example.org"]
+    store.set_member(ADA, "carol@example.org", frozenset())
+    assert store.roles_of("carol@example.org") == frozenset()
+    with pytest.raises(DeskError, match="not an email"):
+        store.set_member(ADA, "carol", frozenset({Role.VERIFIER}))
+
+
+def test_importing_a_file_creates_drafts_attributed_to_the_importer(
+    desk: tuple[DeskStore, Clock],
+) -> None:
+    store, _ = desk
+    published_through(store, event())
+    imported = store.import_events(
+        BOB, [event(title="Updated from file"), event("kyiv-strike", title="Kyiv")], "x.yaml"
+    )
+    assert {(e.id, e.status, e.updated_by) for e in imported} == {
+        ("kharkiv-shelling", Status.DRAFT, BOB.email),
+        ("kyiv-strike", Status.DRAFT, BOB.email),
+    }
+    assert store.history("kyiv-strike")[0].comment == "imported from x.yaml"
+    assert [e.title for e in store.published_events()] == ["Shelling of Kharkiv"]
+
+
+def test_published_points_are_found_by_box(desk: tuple[DeskStore, Clock]) -> None:
+    store, _ = desk
+    published_through(store, event())
+    kyiv = event(
+        "kyiv-strike",
+        place={
+            "name": "Kyiv",
+            "country": "UA",
+            "latitude": 50.45,
+            "longitude": 30.52,
+            "geo_precision": 2,
+        },
+    )
+    published_through(store, kyiv)
+    store.create(ALICE, event("draft-only"))  # drafts are never found
+    assert store.published_within(35, 49, 37, 51) == ["kharkiv-shelling"]
+    assert store.published_within(20, 40, 40, 60) == ["kharkiv-shelling", "kyiv-strike"]
+
+
+def test_a_form_is_checked_by_the_loader_schema_with_its_messages() -> None:
+    data = event().model_dump(mode="json")
+    data["title"] = ""
+    data["sources"][0]["quote"] = ""
+    with pytest.raises(DataFileError) as refused:
+        check_event_data(data, "desk form")
+    fields = [p.field for p in refused.value.problems]
+    assert fields == ["title", "sources[0].quote"]
+    assert "at least 1 character" in str(refused.value)
+
+
+def test_an_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("x")
+    with pytest.raises(DeskUnavailableError, match="cannot be opened"):
+        DeskStore(SqliteDatabase(blocked / "desk.sqlite"))
+    with pytest.raises(DeskUnavailableError, match="cannot be reached"):
+        DeskStore(open_database("postgresql://nobody@127.0.0.1:9/none?connect_timeout=2"))
+    with pytest.raises(DeskError, match="not understood"):
+        open_database("mysql://x")
+
+
+def test_text_of_a_refused_save_is_kept_per_editor_and_form_until_a_save(
+    desk: tuple[DeskStore, Clock],
+) -> None:
+    store, clock = desk
+    typed = {"title": "Half-typed title", "sources": [{"publisher": "Wire", "quote": ""}]}
+    store.keep_unsaved(ALICE, "new", typed)
+    kept = store.unsaved(ALICE.email, "new")
+    assert kept == (typed, clock.now)
+    assert store.unsaved(BOB.email, "new") is None
+    assert store.unsaved(ALICE.email, "kharkiv-shelling") is None
+    store.keep_unsaved(ALICE, "new", {"title": "Later text"})
+    assert store.unsaved(ALICE.email, "new") == ({"title": "Later text"}, clock.now)
+    store.forget_unsaved(ALICE.email, "new")
+    assert store.unsaved(ALICE.email, "new") is None
