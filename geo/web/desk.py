@@ -47,13 +47,13 @@ K_OPEN = "desk_open_event"
 K_FLASH = "desk_flash"
 NEW = "new"
 OUTAGE = (
-    "The desk's database cannot be reached: {error}. Nothing typed is lost: it stays in this "
-    "form; save again when the database is back. Readers keep the last published events."
+    "{error}. Nothing typed is lost: it stays in this form; try again when the database is back."
 )
 
 
 def desk_page(app_dir: Path) -> None:
     st.title("Desk")
+    _keep_typed_text()
     url = settings.desk_url()
     if url is None:
         st.info(
@@ -65,7 +65,7 @@ def desk_page(app_dir: Path) -> None:
         store = desk_store(url, str(app_dir))
         editor = auth.current_editor(store)
     except DeskUnavailableError as error:
-        st.error(md(OUTAGE.format(error=error)))
+        _outage(error)
         return
     if editor is None:
         auth.sign_in_box()
@@ -83,7 +83,25 @@ def desk_page(app_dir: Path) -> None:
     try:
         _tabs(store, editor, app_dir)
     except DeskUnavailableError as error:
-        st.error(md(OUTAGE.format(error=error)))
+        _outage(error)
+
+
+_NOT_TYPED = ("add_source", "add_figure", "restore", "_map")  # buttons and the map
+
+
+def _keep_typed_text() -> None:
+    """Streamlit forgets a widget's value when a run does not draw it, as a run that stops at
+    an outage banner. Re-stating every form value at the start of each run keeps it."""
+    for key in list(st.session_state.keys()):
+        name = str(key)
+        if name.startswith("df_") and not any(part in name for part in _NOT_TYPED):
+            st.session_state[key] = st.session_state[key]
+
+
+def _outage(error: DeskUnavailableError) -> None:
+    text = str(error)
+    st.error(md(OUTAGE.format(error=text[:1].upper() + text[1:])))
+    st.button("Try again", key="desk_try_again")  # any click reruns the page
 
 
 def _header(editor: Editor) -> None:

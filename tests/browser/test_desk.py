@@ -284,3 +284,43 @@ def test_a_click_on_the_small_map_moves_the_point(
     assert saved.data["place"]["latitude"] == pytest.approx(moved_lat, abs=1e-5)
     assert saved.data["place"]["longitude"] == pytest.approx(moved_lon, abs=1e-5)
     page.screenshot(path=str(ARTIFACTS / "desk-map-moved.png"))
+
+
+def test_behind_a_sign_in_proxy_the_identity_headers_sign_editors_in(
+    browser: Any, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    url = f"sqlite:{tmp_path / 'desk.sqlite'}"
+    mapping = (
+        '{"X-Forwarded-Email": "email", "X-Forwarded-User": "name", "X-Forwarded-Groups": "groups"}'
+    )
+    server = AppServer(
+        SHIPPED,
+        app_dir=APP_DIR,
+        env={"EVENT_ATLAS_DESK": url, "EVENT_ATLAS_SIGN_IN": "headers"},
+        flags=["--server.trustedUserHeaders", mapping],
+        log_path=tmp_path / "proxy.log",
+        name="desk-proxy",
+    )
+    with server:
+        server.wait_ready()
+        # What the proxy adds to every request it lets through.
+        signed = browser.new_context(
+            viewport=VIEWPORT,
+            extra_http_headers={
+                "X-Forwarded-Email": "pat@example.org",
+                "X-Forwarded-User": "Pat",
+                "X-Forwarded-Groups": "verifier,publisher",
+            },
+        ).new_page()
+        signed.goto(f"{server.base_url}/desk", timeout=FIRST_RENDER_TIMEOUT_MS)
+        expect(
+            signed.get_by_text(re.compile(r"Signed in as Pat .*publisher, verifier"))
+        ).to_be_visible(timeout=FIRST_RENDER_TIMEOUT_MS)
+        bare = browser.new_context(viewport=VIEWPORT).new_page()
+        bare.goto(f"{server.base_url}/desk", timeout=FIRST_RENDER_TIMEOUT_MS)
+        expect(
+            bare.get_by_text(re.compile("sent none: open the desk through the proxy"))
+        ).to_be_visible(timeout=FIRST_RENDER_TIMEOUT_MS)
+        expect(bare.get_by_role("tab", name="New event")).to_have_count(0)

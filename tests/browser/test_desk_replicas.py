@@ -132,3 +132,40 @@ def stop_database_connections(url: str) -> Iterator[None]:
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+
+
+def test_editors_see_a_banner_when_the_database_is_down_and_keep_their_text(
+    postgres_db: str, browser: Any, tmp_path: Path, oidc_provider: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    from tests.oidc import auth_secrets, secrets_flags, sign_in
+
+    secrets = auth_secrets(tmp_path / "secrets.toml", None, oidc_provider.issuer)
+    server = AppServer(
+        SHIPPED,
+        app_dir=APP_DIR,
+        env={"EVENT_ATLAS_DESK": postgres_db, "EVENT_ATLAS_TILES": "offline"},
+        flags=secrets_flags(secrets),
+        log_path=tmp_path / "desk.log",
+        name="desk-pg",
+    )
+    with server:
+        server.wait_ready()
+        page = browser.new_context(viewport={"width": 1300, "height": 900}).new_page()
+        desk = f"{server.base_url}/desk"
+        sign_in(page, desk, email="olga@example.org", name="Olga", groups=["contributor"])
+        page.goto(desk, timeout=FIRST_RENDER_TIMEOUT_MS)
+        page.get_by_role("tab", name="New event").click()
+        title = page.get_by_label("Title", exact=True)
+        title.fill("Typed while the database fails")
+        with stop_database_connections(postgres_db):
+            page.get_by_role("button", name="Save draft").click()
+            expect(page.get_by_text(re.compile("database cannot be reached"))).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "desk-outage-banner.png"))
+        # Back: the next run draws the form again, with the text as typed.
+        page.get_by_role("button", name="Try again").click()
+        page.get_by_role("tab", name="New event").click(timeout=FIRST_RENDER_TIMEOUT_MS)
+        expect(page.get_by_label("Title", exact=True)).to_have_value(
+            "Typed while the database fails"
+        )
