@@ -196,6 +196,8 @@ _COUNTRY_ALIASES = {
     "palestine": "PS",
     "turkey": "TR",
     "ukraine (russia)": "UA",
+    "bosnia-herzegovina": "BA",
+    "macedonia, fyr": "MK",
 }
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CLAIM = re.compile(
@@ -373,11 +375,25 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+# UCDP (Gleditsch-Ward) names carry a former name in brackets: "Russia (Soviet Union)",
+# "Serbia (Yugoslavia)", "DR Congo (Zaire)".
+_FORMER_NAME = re.compile(r"^(?P<name>[^()]+?)\s*\([^()]*\)$")
+
+
 def country_code(text: str) -> str | None:
-    """ISO alpha-2 code from an alpha-2/alpha-3 code, an ISO numeric code or a country name."""
+    """ISO alpha-2 code from an alpha-2/alpha-3 code, an ISO numeric code or a country name
+    (with or without a former name in brackets, as UCDP writes them)."""
     value = text.strip()
     if not value:
         return None
+    code = _country_code(value)
+    former = _FORMER_NAME.match(value)
+    if code is None and former is not None:
+        code = _country_code(former["name"])
+    return code
+
+
+def _country_code(value: str) -> str | None:
     if value.upper() in EXTRA_COUNTRY_CODES:
         return value.upper()
     alias = _COUNTRY_ALIASES.get(value.lower())

@@ -82,6 +82,10 @@ def test_ucdp_ged(tmp_path: Path) -> None:
     assert first.place.geo_precision == 1  # where_prec 1
     assert [(f.value, f.qualifier) for f in first.fatalities] == [(5, "about")]
     assert first.labels["type_of_violence"] == "1"
+    # UCDP's name for Russia, "Russia (Soviet Union)", is read as Russia: no warning.
+    russia = store.event("ucdp-154671")
+    assert russia is not None and russia.place.country == "RU"
+    assert "is not a country" not in report
     ranged = store.event("ucdp-149249")
     assert ranged is not None
     assert (ranged.date, ranged.date_end) == (dt.date(2014, 2, 18), dt.date(2014, 2, 20))

@@ -11,7 +11,7 @@ import pytest
 
 import geo.cli as cli
 from geo.errors import DataFileError, SettingError
-from geo.importers import ImportResult, import_file
+from geo.importers import ImportResult, country_code, import_file
 from geo.io.columns import apply_overrides, guess_mapping, parse_overrides
 from geo.io.dates import choose_date_format
 from geo.io.report import summary_lines
@@ -312,6 +312,21 @@ def test_a_country_that_does_not_match_the_coordinates_is_a_warning(tmp_path: Pa
     assert len(result.events) == 2
     [warning] = result.warnings
     assert warning.line == 3 and warning.field == "country"
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Russia (Soviet Union)", "RU"),  # UCDP GED's names keep a former name in brackets
+        ("Serbia (Yugoslavia)", "RS"),
+        ("DR Congo (Zaire)", "CD"),
+        ("Bosnia-Herzegovina", "BA"),
+        ("Ukraine", "UA"),
+        ("Atlantis (Lost)", None),
+    ],
+)
+def test_country_names_as_ucdp_writes_them(name: str, code: str | None) -> None:
+    assert country_code(name) == code
 
 
 # --------------------------------------------------------------------------- nothing silent
