@@ -44,6 +44,7 @@ from geo.web.component import render_base_map, show_map
 from geo.web.publication import desk_store
 
 K_OPEN = "desk_open_event"
+K_OPEN_PICKER = "desk_open_select"
 K_FLASH = "desk_flash"
 NEW = "new"
 OUTAGE = (
@@ -166,22 +167,31 @@ def _events_tab(store: DeskStore, editor: Editor, app_dir: Path) -> None:
     )
     ids: list[str] = [e.id for e in events]
     titles = {e.id: f"{e.title} · {STATUS_LABELS[e.status]}" for e in events}
+    # The browser holds the picked option by its label, which changes with the event's status
+    # or title; a stale label would come back as no choice at all. So the open event is kept
+    # apart and handed to the picker on every run, which gives the browser the new label.
+    st.session_state[K_OPEN_PICKER] = (
+        st.session_state[K_OPEN] if st.session_state.get(K_OPEN) in ids else None
+    )
     chosen = st.selectbox(
         "Open an event",
         options=ids,
-        index=ids.index(st.session_state[K_OPEN]) if st.session_state.get(K_OPEN) in ids else None,
         format_func=lambda i: titles[i],
         placeholder="Choose an event to edit, review or publish",
-        key="desk_open_select",
+        key=K_OPEN_PICKER,
+        on_change=_picked,
     )
     if chosen is None:
         return
-    st.session_state[K_OPEN] = chosen
     current = store.get(chosen)
     if current is None:
         st.warning(md(f"'{chosen}' is no longer at the desk."))
         return
     _event_panel(store, editor, current, app_dir)
+
+
+def _picked() -> None:
+    st.session_state[K_OPEN] = st.session_state.get(K_OPEN_PICKER)
 
 
 def _event_panel(store: DeskStore, editor: Editor, current: DeskEvent, app_dir: Path) -> None:
