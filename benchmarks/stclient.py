@@ -279,9 +279,12 @@ class StreamlitSession:
         *,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         cookies: Mapping[str, str] | None = None,
+        page: str = "",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.query = query.lstrip("?")
+        # A page of a multipage app by its URL path (`desk` for /desk); "" is the default page.
+        self.page = page
         self.timeout_s = timeout_s
         self.cookies = CookieJar(cookies)
         self.session_id: str | None = None
@@ -303,7 +306,7 @@ class StreamlitSession:
         if not self._page_loaded:
             await http_get(
                 self.base_url,
-                "/" + (f"?{self.query}" if self.query else ""),
+                f"/{self.page}" + (f"?{self.query}" if self.query else ""),
                 self.cookies,
                 self.timeout_s,
             )
@@ -365,7 +368,12 @@ class StreamlitSession:
         message = BackMsg()
         client_state = message.rerun_script
         client_state.query_string = self.query
-        client_state.page_script_hash = self.page_script_hash
+        if self.page:
+            # A page named by its URL path, on every run: the session's script hash names the
+            # app's main script, which would run the default page.
+            client_state.page_name = self.page
+        else:
+            client_state.page_script_hash = self.page_script_hash
         client_state.widget_states.widgets.extend(self.widget_states.values())
         if fragment_id:
             client_state.fragment_id = fragment_id
@@ -380,6 +388,18 @@ class StreamlitSession:
         """Change a widget as a user would; the rerun is a fragment run if it is in one."""
         self.widget_states[element.widget_id] = widget_state_of(element, value)
         return await self.rerun(element.fragment_id)
+
+    async def press(self, widget_id: str, fragment_id: str = "") -> RunResult:
+        """A button press as the browser sends it: a trigger for one run, then gone.
+
+        Any id can be sent, also one of a button the page never drew for this session (a
+        crafted request); the server must decide what it is allowed to do.
+        """
+        self.widget_states[widget_id] = WidgetState(id=widget_id, trigger_value=True)
+        try:
+            return await self.rerun(fragment_id)
+        finally:
+            self.widget_states.pop(widget_id, None)
 
     async def _read_until_finished(self, fragment_id: str) -> RunResult:
         assert self._ws is not None

@@ -8,6 +8,7 @@ history must then hold every accepted save exactly once, in one unbroken chain o
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 from typing import Any
 
@@ -53,9 +54,7 @@ def test_concurrent_edits_from_two_replicas_keep_a_complete_history(postgres_db:
     start = spawn.Barrier(2)
     results = spawn.Queue()
     replicas = [
-        spawn.Process(
-            target=_replica, args=(postgres_db, email, SAVES_PER_REPLICA, start, results)
-        )
+        spawn.Process(target=_replica, args=(postgres_db, email, SAVES_PER_REPLICA, start, results))
         for email in ("alice@example.org", "bob@example.org")
     ]
     for process in replicas:
@@ -76,7 +75,7 @@ def test_concurrent_edits_from_two_replicas_keep_a_complete_history(postgres_db:
     assert [r.version for r in history] == list(range(1, len(history) + 1))
     assert {r.version: (r.actor, r.comment) for r in edits} == accepted
     # One chain: each revision starts from what the one before it left.
-    for before, after in zip(history, history[1:], strict=False):
+    for before, after in itertools.pairwise(history):
         assert after.before == before.after
     current = store.get(EVENT_ID)
     assert current is not None

@@ -1,11 +1,14 @@
 """The desk in Chromium, signed in for real: Streamlit's st.login against a local OIDC provider
 (tests/oidc.py), roles from the provider's groups claim. A contributor drafts, a verifier
-verifies, a publisher publishes, and only then do readers see the event; two editors of one
-event are told about each other, and the second save is refused with nothing typed lost."""
+verifies, a publisher publishes on one replica, and only then does a reader of the other
+replica see the event (PostgreSQL); a contributor's crafted button press publishes nothing;
+two editors of one event are told about each other, and the second save is refused with
+nothing typed lost."""
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,11 +17,15 @@ import pytest
 
 from geo.desk.roles import Editor, Role
 from geo.desk.store import DeskStore, open_database
-from geo.desk.workflow import Status
+from geo.desk.workflow import Move, Status
 from geo.loader import load_events
 from geo.serve import AppServer
 from tests.browser.conftest import APP_DIR, ARTIFACTS, FIRST_RENDER_TIMEOUT_MS, VIEWPORT
+from tests.conftest import ROOT
 from tests.oidc import MockProvider, auth_secrets, secrets_flags, sign_in
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from stclient import StreamlitSession, run_sync
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +56,35 @@ def desk_app(
         yield server, url
 
 
+@pytest.fixture
+def desk_replicas(
+    tmp_path: Path, oidc_provider: MockProvider, postgres_db: str
+) -> Iterator[tuple[list[AppServer], str]]:
+    """Two replicas sharing one PostgreSQL+PostGIS desk and one sign-in configuration."""
+    secrets = auth_secrets(tmp_path / "secrets.toml", None, oidc_provider.issuer)
+    DeskStore(open_database(postgres_db)).seed_published(load_events(SHIPPED).events, SHIPPED.name)
+    servers = [
+        AppServer(
+            SHIPPED,
+            app_dir=APP_DIR,
+            env={"EVENT_ATLAS_DESK": postgres_db, "EVENT_ATLAS_TILES": "offline"},
+            flags=secrets_flags(secrets),
+            log_path=tmp_path / f"replica-{n}.log",
+            name=f"replica-{n}",
+        )
+        for n in (1, 2)
+    ]
+    try:
+        for server in servers:
+            server.start()
+        for server in servers:
+            server.wait_ready()
+        yield servers, postgres_db
+    finally:
+        for server in servers:
+            server.stop()
+
+
 def signed_in_desk(browser: Any, server: AppServer, email: str, groups: list[str]) -> Any:
     from playwright.sync_api import expect
 
@@ -72,14 +108,15 @@ def field(page: Any, label: str) -> Any:
 
 
 def test_an_event_goes_from_draft_to_readers_through_three_roles(
-    desk_app: tuple[AppServer, str], browser: Any
+    desk_replicas: tuple[list[AppServer], str], browser: Any
 ) -> None:
+    """Editors work on replica 1; a reader of replica 2 sees the event once it is published."""
     from playwright.sync_api import expect
 
-    server, url = desk_app
+    (server, other_replica), url = desk_replicas
     shipped = len(load_events(SHIPPED).events)
     reader = browser.new_context(viewport=VIEWPORT).new_page()
-    reader.goto(server.url(), timeout=FIRST_RENDER_TIMEOUT_MS)
+    reader.goto(other_replica.url(), timeout=FIRST_RENDER_TIMEOUT_MS)
     expect(reader.get_by_text(f"{shipped:,} of {shipped:,} events shown")).to_be_visible(
         timeout=FIRST_RENDER_TIMEOUT_MS
     )
@@ -136,8 +173,15 @@ def test_an_event_goes_from_draft_to_readers_through_three_roles(
     open_event(pat, TITLE)
     pat.get_by_role("button", name="Publish", exact=True).click()
     expect(pat.get_by_text(f"{TITLE}: published.")).to_be_visible()
+    # The picker names the new status, and the next rerun keeps the event open.
+    picker = pat.get_by_role("combobox", name="Open an event")
+    expect(picker).to_have_value(f"{TITLE} · Published")
+    field(pat, "Comment for the record (optional)").fill("checked twice")
+    field(pat, "Comment for the record (optional)").press("Enter")
+    expect(pat.get_by_role("button", name="Archive", exact=True)).to_be_visible()
+    expect(picker).to_have_value(f"{TITLE} · Published")
 
-    # The open reader page updates by itself.
+    # The reader's open page, on the other replica, updates by itself.
     expect(reader.get_by_text(f"{shipped + 1:,} of {shipped + 1:,} events shown")).to_be_visible(
         timeout=30_000
     )
@@ -324,3 +368,61 @@ def test_behind_a_sign_in_proxy_the_identity_headers_sign_editors_in(
             bare.get_by_text(re.compile("sent none: open the desk through the proxy"))
         ).to_be_visible(timeout=FIRST_RENDER_TIMEOUT_MS)
         expect(bare.get_by_role("tab", name="New event")).to_have_count(0)
+
+
+def _signed_in_session(page: Any, base_url: str) -> Any:
+    """A protocol client carrying this browser's sign-in cookie, on the desk page."""
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    return StreamlitSession(base_url, cookies=cookies, page="desk", timeout_s=120)
+
+
+def test_a_contributor_cannot_publish_even_with_a_crafted_request(
+    desk_app: tuple[AppServer, str], browser: Any
+) -> None:
+    """The Publish button is drawn for publishers only; a contributor's client that sends the
+    publisher's button press anyway publishes nothing."""
+    server, url = desk_app
+    store = DeskStore(open_database(url))
+    ada = Editor("ada@example.org", "Ada", frozenset({Role.ADMIN}))
+    waiting = store.published_events()[0].model_copy(
+        update={"id": "desk-crafted-publish", "title": "Desk test: waiting for a publisher"}
+    )
+    version = store.create(ada, waiting).version
+    for move in (Move.SUBMIT, Move.VERIFY):
+        version = store.move(ada, waiting.id, move, version).version
+
+    alice_page = signed_in_desk(browser, server, "alice@example.org", ["contributor"])
+    pat_page = signed_in_desk(browser, server, "pat@example.org", ["publisher"])
+
+    # Made here: Playwright's sync API answers on this thread only.
+    alice = _signed_in_session(alice_page, server.base_url)
+    pat = _signed_in_session(pat_page, server.base_url)
+
+    async def scenario() -> None:
+        try:
+            for session in (alice, pat):
+                assert (await session.open()).ok
+                picker = session.find_widget(key="desk_open_select", kind="selectbox")
+                [option] = [o for o in picker.body.options if waiting.title in o]
+                assert (await session.set_widget(picker, option)).ok
+                assert any("Signed in as" in text for text in session.texts())
+            publish = pat.find_widget(label="Publish", kind="button").widget_id
+            with pytest.raises(LookupError):
+                alice.find_widget(label="Publish", kind="button")  # not drawn for her
+
+            # Alice's client sends the publisher's button press: nothing is published.
+            assert (await alice.press(publish)).ok
+            current = store.get(waiting.id)
+            assert current is not None and current.status is Status.VERIFIED
+            assert "publish" not in [r.action for r in store.history(waiting.id)]
+
+            # The same press from the publisher's client publishes: the request was real.
+            assert (await pat.press(publish)).ok
+            current = store.get(waiting.id)
+            assert current is not None and current.status is Status.PUBLISHED
+            assert store.history(waiting.id)[0].actor == "pat@example.org"
+        finally:
+            await alice.close()
+            await pat.close()
+
+    run_sync(scenario())
