@@ -163,7 +163,7 @@ def _events_tab(store: DeskStore, editor: Editor, app_dir: Path) -> None:
             ]
         ),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
     ids: list[str] = [e.id for e in events]
     titles = {e.id: f"{e.title} · {STATUS_LABELS[e.status]}" for e in events}
