@@ -8,6 +8,7 @@ draws a per-event map for the first and an aggregated one for the second.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
@@ -23,6 +24,7 @@ from geo.filters import (
 from geo.memo import Memo
 from geo.model import Dataset, Event
 from geo.store import ANSWERS_KEPT, BBox, EventStore
+from geo.timeline import Unit, bin_start
 from geo.vocabulary import EventType
 
 # Above this many events a dataset is drawn as cells: per-event markers with embedded popups
@@ -68,6 +70,14 @@ class Catalog(Protocol):
     def contains(self, event_filter: EventFilter, event_id: str) -> bool: ...
 
     def unplaced_count(self, event_filter: EventFilter) -> int: ...
+
+    def extent(self, event_filter: EventFilter | None = None) -> BBox | None: ...
+
+    def placed_counts(self, event_filter: EventFilter) -> list[tuple[float, float, int]]: ...
+
+    def bin_counts(
+        self, event_filter: EventFilter, unit: Unit
+    ) -> dict[tuple[dt.date, EventType], int]: ...
 
 
 def _in_box(event: Event, bbox: BBox | None) -> bool:
@@ -142,6 +152,31 @@ class ListCatalog:
 
     def unplaced_count(self, event_filter: EventFilter) -> int:
         return sum(1 for e in self._matching(event_filter) if not e.located)
+
+    def extent(self, event_filter: EventFilter | None = None) -> BBox | None:
+        points = [p for p, _ in self._placed(event_filter or EventFilter()).items()]
+        if not points:
+            return None
+        lats, lons = [p[0] for p in points], [p[1] for p in points]
+        return BBox(min(lats), min(lons), max(lats), max(lons))
+
+    def placed_counts(self, event_filter: EventFilter) -> list[tuple[float, float, int]]:
+        return [(lat, lon, n) for (lat, lon), n in self._placed(event_filter).items()]
+
+    def _placed(self, event_filter: EventFilter) -> Counter[tuple[float, float]]:
+        return Counter(
+            e.place.point for e in self._matching(event_filter) if e.place.point is not None
+        )
+
+    def bin_counts(
+        self, event_filter: EventFilter, unit: Unit
+    ) -> dict[tuple[dt.date, EventType], int]:
+        first = event_filter.date_from
+        counts = Counter(
+            (bin_start(max(e.date, first) if first else e.date, unit), e.event_type)
+            for e in self._matching(event_filter)
+        )
+        return dict(counts)
 
 
 def type_counts_without_type_filter(catalog: Catalog, f: EventFilter) -> dict[EventType, int]:

@@ -24,6 +24,7 @@ from geo.filters import LABELS_OFFERED, EventFilter, searchable_text
 from geo.memo import Memo
 from geo.model import Event
 from geo.text import fold
+from geo.timeline import Unit
 from geo.vocabulary import EventType
 
 # Grid cells per 256-pixel tile width at a zoom: 4 gives cells of about 64 pixels.
@@ -79,6 +80,25 @@ def _map_points(rows: Iterable[tuple[Any, ...]]) -> list[MapPoint]:
         MapPoint(i, EventType(t), float(lat), float(lon), str(title))
         for i, t, lat, lon, title in rows
     ]
+
+
+# Where a map opens is chosen from event counts on a grid this fine (about 55 km).
+PLACED_STEP_DEGREES = 0.5
+
+# A day as the first day of its timeline bin (geo.timeline: weeks run Monday to Sunday).
+_BIN_SQL: dict[Unit, str] = {
+    "day": "day",
+    "week": "day - CAST(isodow(day) - 1 AS INTEGER)",
+    "month": "CAST(date_trunc('month', day) AS DATE)",
+}
+
+
+def _as_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 def cell_size_degrees(zoom: int) -> float:
@@ -371,30 +391,66 @@ class EventStore:
 
         return dict(self._remembered("label_counts", compute))
 
-    def extent(self, event_filter: EventFilter | None = None, trim: float = 0.0) -> BBox | None:
-        """The box around the located events (all of them unless a filter is given).
-
-        With `trim`, that share of the events is left out on each side, so a few far-off
-        events do not make the map open on a whole continent.
-        """
+    def extent(self, event_filter: EventFilter | None = None) -> BBox | None:
+        """The box around the located events (all of them unless a filter is given)."""
         event_filter = event_filter or EventFilter()
 
         def compute() -> BBox | None:
             where, params = self._where(event_filter, None)
-            low, high = trim, 1.0 - trim
             row = self.con.execute(
                 f"""
-                SELECT quantile_cont(latitude, ?), quantile_cont(longitude, ?),
-                       quantile_cont(latitude, ?), quantile_cont(longitude, ?)
+                SELECT min(latitude), min(longitude), max(latitude), max(longitude)
                 FROM events{where}
                 """,
-                [low, low, high, high, *params],
+                params,
             ).fetchone()
             if row is None or row[0] is None:
                 return None
             return BBox(float(row[0]), float(row[1]), float(row[2]), float(row[3]))
 
-        return self._remembered(("extent", event_filter, trim), compute)
+        return self._remembered(("extent", event_filter), compute)
+
+    def placed_counts(
+        self, event_filter: EventFilter, step: float = PLACED_STEP_DEGREES
+    ) -> list[tuple[float, float, int]]:
+        """How many located events sit at each point of a grid of `step` degrees: enough to
+        choose where a map opens without reading every event."""
+
+        def compute() -> list[tuple[float, float, int]]:
+            where, params = self._where(event_filter, None)
+            located = "latitude IS NOT NULL AND longitude IS NOT NULL"
+            where = f"{where} AND {located}" if where else f" WHERE {located}"
+            rows = self.con.execute(
+                f"""
+                SELECT round(latitude / ?) * ?, round(longitude / ?) * ?, count(*)
+                FROM events{where} GROUP BY 1, 2
+                """,
+                [step, step, step, step, *params],
+            ).fetchall()
+            return [(float(lat), float(lon), int(n)) for lat, lon, n in rows]
+
+        return list(self._remembered(("placed", event_filter, step), compute))
+
+    def bin_counts(
+        self, event_filter: EventFilter, unit: Unit
+    ) -> dict[tuple[dt.date, EventType], int]:
+        """Events per timeline bin and type (geo.timeline): binned by their first day, or by the
+        filter's first day for an event that began before it."""
+
+        def compute() -> dict[tuple[dt.date, EventType], int]:
+            where, params = self._where(event_filter, None)
+            day = "date" if event_filter.date_from is None else "greatest(date, ?::DATE)"
+            first = [] if event_filter.date_from is None else [event_filter.date_from]
+            rows = self.con.execute(
+                f"""
+                WITH dated AS (SELECT {day} AS day, event_type FROM events{where})
+                SELECT {_BIN_SQL[unit]} AS bin, event_type, count(*) FROM dated GROUP BY 1, 2
+                """,
+                [*first, *params],
+            ).fetchall()
+            return {(_as_date(b), EventType(t)): int(n) for b, t, n in rows}
+
+        return dict(self._remembered(("bins", event_filter, unit), compute))
 
     def type_counts(
         self, event_filter: EventFilter, bbox: BBox | None = None

@@ -16,6 +16,8 @@ from geo.model import ID_PATTERN
 from geo.vocabulary import EventType
 
 TILE_CHOICES = ("offline", "osm")
+# How a large map draws the events: markers and cells, or a density view.
+LAYER_CHOICES = ("markers", "density")
 MAX_TEXT = 200
 MAX_VALUES = 50
 MIN_ZOOM, MAX_ZOOM = 2, 18
@@ -26,6 +28,7 @@ P_TYPE, P_FROM, P_TO, P_COUNTRY, P_TEXT, P_PRECISION = "type", "from", "to", "co
 P_LABEL = "label"
 MAX_LABEL = 500
 P_EVENT, P_LAT, P_LON, P_ZOOM, P_TILES = "event", "lat", "lon", "z", "tiles"
+P_LAYER = "layer"
 
 _ID = re.compile(ID_PATTERN)
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -44,6 +47,7 @@ class ViewState:
     selected: str | None = None
     view: MapView | None = None
     tiles: str = "offline"
+    layer: str = "markers"
 
 
 def _values(params: Mapping[str, Sequence[str]], key: str) -> list[str]:
@@ -145,6 +149,11 @@ def parse_query(params: Mapping[str, Sequence[str]]) -> tuple[ViewState, list[st
         ignored.append(P_TILES)
         tiles = "offline"
 
+    layer = one(P_LAYER) or "markers"
+    if layer not in LAYER_CHOICES:
+        ignored.append(P_LAYER)
+        layer = "markers"
+
     event_filter = EventFilter(
         types=types,
         date_from=date_from,
@@ -154,7 +163,7 @@ def parse_query(params: Mapping[str, Sequence[str]]) -> tuple[ViewState, list[st
         precisions=precisions,
         labels=labels,
     )
-    return ViewState(event_filter, selected, view, tiles), ignored
+    return ViewState(event_filter, selected, view, tiles, layer), ignored
 
 
 def to_query(state: ViewState) -> dict[str, str | list[str]]:
@@ -183,6 +192,8 @@ def to_query(state: ViewState) -> dict[str, str | list[str]]:
         out[P_ZOOM] = str(state.view.zoom)
     if state.tiles != "offline":
         out[P_TILES] = state.tiles
+    if state.layer != "markers":
+        out[P_LAYER] = state.layer
     return out
 
 

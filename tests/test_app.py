@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -293,7 +294,7 @@ def test_untrusted_text_never_goes_through_markdown(tmp_path, monkeypatch):
     path.write_text(text, encoding="utf-8")
     monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
     at = run({"event": "a"})
-    assert not at.title and [h.value for h in at.subheader] == ["Events"]
+    assert not at.title and [h.value for h in at.subheader] == ["Timeline", "Events"]
     blocks = html_blocks(at)
     assert any("Atlas ![x](http://127.0.0.2/x.png)" in b for b in blocks)
     assert any("&lt;b&gt;t&lt;/b&gt; http://127.0.0.2/y" in b for b in blocks)
@@ -418,13 +419,16 @@ def test_a_parquet_dataset_is_shown_as_cells_with_the_viewport_coming_back(
     drawn = sum(
         json.loads(re.search(r'data-count="(\d+)"', c["html"]).group(1)) for c in data["cells"]
     )
-    # The map opens on the box around most events; everything in (and near) it is accounted for.
+    # The map opens on the theatre of the events; everything in (and near) it is accounted for.
     from geo import EventFilter
     from geo.map.cells import query_box, view_fitting, viewport_of_view
+    from geo.map.theatre import theatre_box
     from geo.store import EventStore
 
     store = EventStore.open(path)
-    opening = viewport_of_view(view_fitting(store.extent(trim=0.02)))
+    theatre = theatre_box(store.placed_counts(EventFilter()))
+    assert theatre is not None
+    opening = viewport_of_view(view_fitting(theatre))
     assert drawn + len(data["events"]) == store.count(EventFilter(), query_box(opening))
     assert drawn + len(data["events"]) > 0.9 * len(events)
     # Only stubs travel: no event's full popup (with its quotes) is on the map.
@@ -556,3 +560,80 @@ def test_a_missing_parquet_file_is_named_in_the_error(tmp_path, monkeypatch):
     assert "cannot be shown" in at.error[0].value
     problems = at.dataframe[0].value
     assert "gone.parquet" in problems["File"][0] and "not found" in problems["Problem"][0]
+
+
+# -- the timeline ---------------------------------------------------------------------------------
+def timeline_rows(at: AppTest) -> list[dict]:
+    """The timeline chart's data (Streamlit sends it beside the spec, as Arrow)."""
+    import pyarrow as pa
+
+    (chart,) = at.get("vega_lite_chart")
+    return pa.ipc.open_stream(chart.proto.data.data).read_all().to_pylist()
+
+
+def timeline_id(at: AppTest) -> str:
+    (chart,) = at.get("vega_lite_chart")
+    return chart.proto.id
+
+
+def utc_ms(day: str, hour: int = 12) -> float:
+    moment = dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=dt.UTC)
+    return moment.timestamp() * 1000
+
+
+def brush(at: AppTest, interval: list[float]) -> AppTest:
+    value = {"selection": {"brush": {"start": interval} if interval else {}}}
+    return send(at, timeline_id(at), value, field="string_value")
+
+
+def test_the_timeline_adds_up_to_the_events_shown():
+    from geo.timeline import CONTEXT_GREY
+
+    at = run()
+    rows = timeline_rows(at)
+    assert sum(r["n"] for r in rows) == shown_count(at)[0] == 23
+    assert not [r for r in rows if r["colour"] == CONTEXT_GREY]
+    at = run({"from": "2022-02-27", "type": "statement,diplomacy,military_movement"})
+    rows = timeline_rows(at)
+    shown = [r for r in rows if r["colour"] != CONTEXT_GREY]
+    assert sum(r["n"] for r in shown) == shown_count(at)[0]
+    assert {r["start"] for r in shown} <= {"2022-02-27", "2022-02-28"}
+    assert {r["start"] for r in rows if r["colour"] == CONTEXT_GREY} == {"2022-02-24"}
+
+
+def test_a_brush_sets_the_dates_everywhere_and_clearing_it_shows_every_date():
+    at = run()
+    brush(at, [utc_ms("2022-02-24", 3), utc_ms("2022-02-25", 20)])
+    assert query_value(at, "to") == "2022-02-25" and "from" not in at.query_params
+    assert at.session_state["f_dates"] == (dt.date(2022, 2, 24), dt.date(2022, 2, 25))
+    assert shown_count(at) == (5, 23)
+    assert len(at.dataframe[0].value) == 5  # the table follows
+    brush(at, [])
+    assert "to" not in at.query_params and shown_count(at) == (23, 23)
+
+
+def test_play_starts_a_window_at_the_first_day():
+    at = run()
+    next(b for b in at.button if b.label == "▶ Play").click().run()
+    assert not at.exception
+    assert query_value(at, "to") == "2022-02-24"
+    assert next(b for b in at.button if b.label == "⏸ Pause")
+    assert "Playing 24 Feb 2022 – 24 Feb 2022" in caption_text(at)
+    next(b for b in at.button if b.label == "⏸ Pause").click().run()
+    assert next(b for b in at.button if b.label == "▶ Play")
+    assert query_value(at, "to") == "2022-02-24"  # paused where it was: the link keeps it
+
+
+def test_a_large_map_offers_a_density_view(large_parquet, monkeypatch):
+    path, events = large_parquet
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
+    at = run({"layer": "density"})
+    assert at.radio(key="f_layer").value == "density"
+    data = layer_data(at)
+    assert data["density"] and not data["cells"]
+    assert max(d["shade"] for d in data["density"]) == 1.0
+    assert data["total"] == len(events) - sum(1 for e in events if not e.located)
+    assert "Density: darker squares" in data["legend"]
+    at.radio(key="f_layer").set_value("markers").run()
+    assert layer_data(at)["cells"] and not layer_data(at)["density"]
+    assert "layer" not in at.query_params

@@ -23,6 +23,7 @@ def test_round_trip_of_a_full_view():
         selected="kharkiv-residential-shelling",
         view=MapView(49.9935, 36.2304, 8),
         tiles="osm",
+        layer="density",
     )
     query = to_query(state)
     parsed, ignored = parse_query({k: [v] if isinstance(v, str) else v for k, v in query.items()})
@@ -33,6 +34,13 @@ def test_round_trip_of_a_full_view():
 def test_defaults_make_an_empty_query():
     assert to_query(ViewState()) == {}
     assert parse_query({}) == (ViewState(), [])
+
+
+def test_the_layer_is_markers_or_density():
+    assert parse_query({"layer": ["density"]})[0].layer == "density"
+    state, ignored = parse_query({"layer": ["heat<script>"]})
+    assert state.layer == "markers" and ignored == ["layer"]
+    assert "layer" not in to_query(ViewState(layer="markers"))
 
 
 def test_each_bad_field_is_ignored_alone():

@@ -13,6 +13,7 @@ from folium.map import FitBounds
 from jinja2 import Template
 
 from geo.map.assets import OFFLINE_ATTRIBUTION, OFFLINE_MAX_NATIVE_ZOOM, StaticURLs
+from geo.map.edge import EdgeCount
 from geo.map.legend import Legend
 from geo.model import Event
 from geo.store import BBox
@@ -27,6 +28,10 @@ DEFAULT_VIEW = MapView(49.0, 31.5, 6)  # Ukraine
 SELECTED_ZOOM = 8
 FAN_RADIUS_PX = 17
 POPUP_MAX_WIDTH = 380
+# Maps narrower than this (a phone) get 40 px touch targets: markers, zoom buttons, legend.
+TOUCH_BELOW_PX = 640
+# An opening box is never shown closer than this: one place alone would fill the map.
+OPENING_MAX_ZOOM = 10
 
 MAP_CSS = """
 <style>
@@ -66,7 +71,22 @@ MAP_CSS = """
 .ea-cell span{background:#fff;border-radius:50%;width:64%;height:64%;display:flex;
   align-items:center;justify-content:center;font:bold 11px/1 "DejaVu Sans",sans-serif;
   color:#212529}
-.ea-cell-icon,.ea-divicon{background:none;border:none}
+.ea-cell-icon,.ea-divicon{background:none;border:none;display:flex;align-items:center;
+  justify-content:center}
+.ea-density-swatch{width:16px;height:16px;
+  background:linear-gradient(90deg,hsl(55,90%,88%),hsl(0,90%,38%))}
+.ea-edge{position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:1000;
+  display:flex;align-items:center;gap:8px;white-space:nowrap;max-width:calc(100% - 120px);
+  background:rgba(255,255,255,.95);border-radius:18px;padding:3px 4px 3px 12px;
+  box-shadow:0 1px 5px rgba(0,0,0,.45);font:12px/1.3 "DejaVu Sans",sans-serif;color:#212529}
+.ea-edge-text{overflow:hidden;text-overflow:ellipsis}
+.ea-edge-all{font:bold 12px/1 "DejaVu Sans",sans-serif;border:1px solid #adb5bd;
+  border-radius:14px;background:#fff;color:#212529;padding:6px 10px;cursor:pointer}
+.ea-touch .ea-edge-all{min-height:40px;min-width:64px}
+.ea-touch .leaflet-bar a,.ea-touch .leaflet-bar a:hover{width:40px;height:40px;
+  line-height:40px;font-size:22px}
+.ea-touch .ea-legend-title{padding:12px 2px;font-size:13px}
+.ea-touch .ea-popup{max-height:40vh}
 </style>
 """
 
@@ -160,9 +180,11 @@ class _ViewToURL(MacroElement):
                         };
                     });
                 }
-                map.on("moveend", function() {
+                var keepView = function() {
                     page.history.replaceState(page.history.state, "", page.location.href);
-                });
+                };
+                map.on("moveend", keepView);
+                keepView();  // where the map opened (the theatre) is in the link at once
             } catch (e) { /* a cross-origin host page: the URL simply stays as it is */ }
             {% endif %}
         })({{ this._parent.get_name() }});
@@ -271,6 +293,11 @@ class _LayerCode(MacroElement):
         window.eaDrawLayer = function(map, group, data, keep) {
             keep = keep || function() { return true; };
             if (window.eaLegend) { window.eaLegend.update(data.legend); }
+            // Small or touch screens: 40 px touch targets, popups no wider than the map.
+            var touch = map.getSize().x < {{ this.touch_below_px }} || L.Browser.mobile;
+            L.DomUtil[touch ? "addClass" : "removeClass"](map.getContainer(), "ea-touch");
+            var target = touch ? 40 : 26, fan = touch ? 1.6 : 1;
+            var popupWidth = Math.max(160, Math.min(data.popupWidth, map.getSize().x - 60));
             function zoomInto(e) {
                 if (map.getZoom() < data.stackZoom) {
                     map.setView(e.latlng, Math.min(map.getZoom() + 2, data.maxZoom));
@@ -290,18 +317,33 @@ class _LayerCode(MacroElement):
                 if (styled || tries <= 0) { if (marker._map) { marker.openPopup(); } }
                 else { window.setTimeout(function() { openWhenStyled(marker, tries - 1); }, 50); }
             }
+            var drawn = [];  // what is on the map, for the edge count and the legend
+            (data.density || []).forEach(function(d) {
+                // Light yellow to dark red; not interactive: clicks reach the map below.
+                var hue = 55 - 55 * d.shade, light = 88 - 50 * d.shade;
+                var square = L.rectangle(d.box, {
+                    stroke: false, fill: true, fillOpacity: 0.25 + 0.5 * d.shade,
+                    fillColor: "hsl(" + hue + ",90%," + light + "%)", interactive: false,
+                    className: "ea-density"
+                });
+                group.addLayer(square);
+                drawn.push({at: square.getBounds().getCenter(), n: d.n, size: 16});
+            });
             data.cells.forEach(function(c) {
+                var size = Math.max(c.size, touch ? 40 : 0);
                 var cell = L.marker([c.lat, c.lon], {
                     icon: L.divIcon({html: c.html, className: "ea-cell-icon",
-                                     iconSize: [c.size, c.size]}),
+                                     iconSize: [size, size]}),
                     riseOnHover: true, keyboard: false
                 });
                 cell.bindTooltip(c.tip, {direction: "top"});
                 cell.on("click", zoomInto);
                 group.addLayer(cell);
+                drawn.push({at: L.latLng(c.lat, c.lon), n: c.n, size: size});
             });
+            var skipped = 0;
             data.events.forEach(function(e, index) {
-                if (!keep(e)) { return; }
+                if (!keep(e)) { skipped += 1; return; }
                 if (e.radius) {
                     // Not interactive: it must not catch clicks meant for markers under it.
                     group.addLayer(L.circle([e.lat, e.lon], {
@@ -316,23 +358,31 @@ class _LayerCode(MacroElement):
                         ? L.polygon(s.path, Object.assign(options, {fill: true, fillOpacity: 0.15}))
                         : L.polyline(s.path, Object.assign(options, {dashArray: "10 6"}));
                     shape.bindTooltip(e.tip);
-                    shape.bindPopup(popupOf(e.popup), {maxWidth: data.popupWidth});
+                    shape.bindPopup(popupOf(e.popup), {maxWidth: popupWidth});
                     group.addLayer(shape);
                 });
+                var dx = Math.round(e.dx * fan), dy = Math.round(e.dy * fan), half = target / 2;
                 var marker = L.marker([e.lat, e.lon], {
-                    icon: L.divIcon({html: e.icon, className: "ea-divicon", iconSize: [26, 26],
-                                     iconAnchor: [13 - e.dx, 13 - e.dy],
-                                     popupAnchor: [e.dx, e.dy - 12]}),
+                    icon: L.divIcon({html: e.icon, className: "ea-divicon",
+                                     iconSize: [target, target],
+                                     iconAnchor: [half - dx, half - dy],
+                                     popupAnchor: [dx, dy - 12]}),
                     zIndexOffset: e.selected ? 1000 : 0
                 });
                 marker.bindTooltip(e.tip);
-                // The selected popup reopens after every layer swap: it must not pan the map,
-                // or each pan would be undone.
-                marker.bindPopup(popupOf(e.popup),
-                                 {maxWidth: data.popupWidth, autoPan: !e.selected});
+                // The selected popup reopens after every layer swap: it may pan the map to fit
+                // only the first time it opens, or each of the reader's pans would be undone.
+                var fit = !e.selected || window.eaPannedFor !== e.id;
+                if (e.selected) { window.eaPannedFor = e.id; }
+                marker.bindPopup(popupOf(e.popup), {maxWidth: popupWidth, autoPan: fit});
                 group.addLayer(marker);
+                drawn.push({at: L.latLng(e.lat, e.lon), n: 1, size: target, dx: dx, dy: dy});
                 if (e.selected) { openWhenStyled(marker, 100); }
             });
+            var shown = {drawn: drawn, total: Math.max(0, (data.total || 0) - skipped),
+                         extent: data.extent};
+            if (window.eaEdge) { window.eaEdge.update(shown); }
+            if (window.eaLegend) { window.eaLegend.place(drawn); }
             // A click on a marker is reported by its count (streamlit-folium sends nothing
             // when the same popup is clicked twice, #316); a new layer starts a clean slate.
             if (window.__GLOBAL_DATA__) { window.__GLOBAL_DATA__.last_object_clicked_popup = null; }
@@ -340,6 +390,10 @@ class _LayerCode(MacroElement):
         {% endmacro %}
         """
     )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.touch_below_px = TOUCH_BELOW_PX
 
 
 MapStart = MapView | BBox
@@ -357,12 +411,17 @@ def build_base_map(
     view = start if isinstance(start, MapView) else DEFAULT_VIEW
     m = _base_map(view, urls, tiles)
     if isinstance(start, BBox):
-        fit = FitBounds([[start.south, start.west], [start.north, start.east]], padding=(30, 30))
+        fit = FitBounds(
+            [[start.south, start.west], [start.north, start.east]],
+            padding=(30, 30),
+            max_zoom=OPENING_MAX_ZOOM,
+        )
         # At once: a zoom animated from the default view loads tiles nobody sees, and Leaflet
         # drops any view set while it runs (a static page's link, read right after).
         fit.options["animate"] = False
         m.add_child(fit)
     Legend().add_to(m)
+    EdgeCount().add_to(m)
     _ViewToURL(view_in).add_to(m)
     _LayerCode().add_to(m)
     return m

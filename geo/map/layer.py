@@ -13,6 +13,8 @@ selecting and panning never remount the map. A published static map draws the sa
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,8 +48,9 @@ from geo.map.cells import (
 )
 from geo.map.legend import legend_html, marker_html
 from geo.map.popup import popup_html, stub_popup_html, tooltip_text
+from geo.map.theatre import theatre_box
 from geo.model import Event
-from geo.store import BBox, Cell, EventStore, MapPoint
+from geo.store import BBox, Cell, EventStore, MapPoint, cell_size_degrees
 from geo.urlstate import MapView
 from geo.vocabulary import UNCERTAINTY_RADIUS_M, EventType, style_of
 
@@ -73,6 +76,18 @@ class LayerContent:
     legend_what: str = "shown"
     # Small maps circle every approximate place; large ones only the selected event's.
     circle_every_event: bool = True
+    # The located events the layer stands for, in view or not, and the box around them: the
+    # map counts those outside its view and can show them all (geo.map.edge).
+    total: int = 0
+    extent: BBox | None = None
+    # The density view of a large map: grid squares shaded by how many events they hold.
+    density: Sequence[DensityCell] = ()
+
+
+@dataclass(frozen=True)
+class DensityCell:
+    box: BBox
+    count: int
 
 
 def content_of_events(events: Sequence[Event], selected_id: str | None) -> LayerContent:
@@ -82,7 +97,21 @@ def content_of_events(events: Sequence[Event], selected_id: str | None) -> Layer
     for event in drawn:
         counts[event.event_type] = counts.get(event.event_type, 0) + 1
     legend = {t: counts[t] for t in EventType if t in counts}
-    return LayerContent(events=drawn, selected_id=selected_id, legend=legend)
+    return LayerContent(
+        events=drawn,
+        selected_id=selected_id,
+        legend=legend,
+        total=len(drawn),
+        extent=_box_of(drawn),
+    )
+
+
+def _box_of(events: Sequence[Event]) -> BBox | None:
+    points = [point for _, point in placed(events)]
+    if not points:
+        return None
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    return BBox(min(lats), min(lons), max(lats), max(lons))
 
 
 def content_in_view(
@@ -90,12 +119,27 @@ def content_in_view(
     event_filter: EventFilter,
     viewport: Viewport,
     selected: Event | None = None,
+    density: bool = False,
 ) -> LayerContent:
-    """A large dataset's layer for a viewport: cells, or the events one by one when few.
+    """A large dataset's layer for a viewport: cells, or the events one by one when few; or,
+    as a density view, shaded grid squares.
 
     The selected event is always drawn in full, even inside a cell.
     """
     box = query_box(viewport)
+    chosen = selected if selected is not None and selected.place.point is not None else None
+    located = store.count(event_filter) - store.unplaced_count(event_filter)
+    if density:
+        return LayerContent(
+            events=[chosen] if chosen else [],
+            selected_id=chosen.id if chosen else None,
+            legend=store.type_counts(event_filter),
+            legend_what="match the filters",
+            circle_every_event=False,
+            total=located,
+            extent=store.extent(event_filter),
+            density=density_cells(store, event_filter, viewport),
+        )
     if store.count(event_filter, box) <= INDIVIDUAL_LIMIT:
         cells: list[Cell] = []
         points = store.points(event_filter, box, limit=INDIVIDUAL_LIMIT)
@@ -103,7 +147,6 @@ def content_in_view(
         all_cells = store.aggregate(event_filter, viewport.zoom, box)
         cells = [cell for cell in all_cells if cell.lone_id is None]
         points = store.points_by_ids(cell.lone_id for cell in all_cells if cell.lone_id)
-    chosen = selected if selected is not None and selected.place.point is not None else None
     return LayerContent(
         events=[chosen] if chosen else [],
         points=[p for p in points if chosen is None or p.id != chosen.id],
@@ -112,7 +155,28 @@ def content_in_view(
         legend=store.type_counts(event_filter),
         legend_what="match the filters",
         circle_every_event=False,
+        total=located,
+        extent=store.extent(event_filter),
     )
+
+
+# A density square is a quarter of a cell's side: about 16 px at any zoom.
+DENSITY_ZOOM_STEP = 2
+
+
+def density_cells(
+    store: EventStore, event_filter: EventFilter, viewport: Viewport
+) -> list[DensityCell]:
+    """The events in and around the view counted on a grid about 16 px wide."""
+    zoom = min(viewport.zoom + DENSITY_ZOOM_STEP, MAX_ZOOM)
+    size = cell_size_degrees(zoom)
+    cells = store.aggregate(event_filter, zoom, query_box(viewport))
+    squares = []
+    for cell in cells:
+        south = math.floor(cell.latitude / size) * size
+        west = math.floor(cell.longitude / size) * size
+        squares.append(DensityCell(BBox(south, west, south + size, west + size), cell.count))
+    return squares
 
 
 def _point_of(event: Event) -> MapPoint:
@@ -164,11 +228,13 @@ def layer_payload(content: LayerContent, zoom: int | None = None) -> dict[str, A
         circle = content.circle_every_event or chosen
         shapes += _shapes(event, len(markers))
         markers.append(_marker(_point_of(event), offsets[event.id], event, chosen, circle))
+    extent = content.extent
     return {
         "cells": [
             {
                 "lat": round(cell.latitude, 5),
                 "lon": round(cell.longitude, 5),
+                "n": cell.count,
                 "size": cell_size_px(cell.count),
                 "html": cell_html(cell),
                 "tip": cell_tooltip(cell, zoom if zoom is not None else 0),
@@ -177,11 +243,35 @@ def layer_payload(content: LayerContent, zoom: int | None = None) -> dict[str, A
         ],
         "events": markers,
         "shapes": shapes,
-        "legend": legend_html(content.legend, sum(content.legend.values()), content.legend_what),
+        "density": _density_payload(content.density),
+        "legend": legend_html(
+            content.legend,
+            sum(content.legend.values()),
+            content.legend_what,
+            density=bool(content.density),
+        ),
+        "total": content.total,
+        "extent": [[extent.south, extent.west], [extent.north, extent.east]] if extent else None,
         "stackZoom": STACK_ZOOM,
         "maxZoom": MAX_ZOOM,
         "popupWidth": POPUP_MAX_WIDTH,
     }
+
+
+def _density_payload(cells: Sequence[DensityCell]) -> list[dict[str, Any]]:
+    """Each square with its count and a shade from 0 to 1 (log scale: a few busy places must
+    not leave every other square blank)."""
+    if not cells:
+        return []
+    top = math.log1p(max(cell.count for cell in cells))
+    return [
+        {
+            "box": [[c.box.south, c.box.west], [c.box.north, c.box.east]],
+            "n": c.count,
+            "shade": round(math.log1p(c.count) / top, 3) if top else 1.0,
+        }
+        for c in cells
+    ]
 
 
 def layer_script(payload: Mapping[str, Any]) -> str:
@@ -243,19 +333,16 @@ def build_map(
 def opening_start(
     events: Sequence[Event], selected_id: str | None, view: MapView | None
 ) -> MapStart:
-    """Where a whole map opens: `view` wins; else the selected event; else the events' box."""
+    """Where a whole map opens: `view` wins; else the selected event; else the theatre."""
     if view is not None:
         return view
     selected = next((e for e in events if e.id == selected_id and e.place.point), None)
     if selected is not None and selected.place.point is not None:
         return MapView(*selected.place.point, SELECTED_ZOOM)
-    return events_box(events) or DEFAULT_VIEW
+    return theatre_box(placed_counts(events)) or DEFAULT_VIEW
 
 
-def events_box(events: Sequence[Event]) -> BBox | None:
-    """The box around the events that have coordinates."""
-    points = [point for _, point in placed(events)]
-    if not points:
-        return None
-    lats, lons = [p[0] for p in points], [p[1] for p in points]
-    return BBox(min(lats), min(lons), max(lats), max(lons))
+def placed_counts(events: Sequence[Event]) -> list[tuple[float, float, int]]:
+    """How many of the events sit at each point (those with coordinates)."""
+    counts = Counter(point for _, point in placed(events))
+    return [(lat, lon, n) for (lat, lon), n in counts.items()]

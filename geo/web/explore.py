@@ -14,6 +14,7 @@ Per session, only widget state and a few small keys are kept.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -35,11 +36,11 @@ from geo.map.cells import (
 from geo.map.layer import (
     content_in_view,
     content_of_events,
-    events_box,
     layer_payload,
     layer_script,
 )
 from geo.map.popup import event_id_in_popup_text
+from geo.map.theatre import theatre_box
 from geo.memo import Memo
 from geo.model import Event
 from geo.store import BBox, EventStore
@@ -47,6 +48,7 @@ from geo.table import events_table
 from geo.urlstate import MapView
 from geo.web import page
 from geo.web.component import MapRender, render_base_map, show_map
+from geo.web.timeline import timeline_section
 
 MAP_KEY = "atlas_map"
 TABLE_KEY = "events_table"
@@ -57,6 +59,8 @@ MAP_RETURNED_OBJECTS = ["last_object_clicked_popup", "last_object_clicked_count"
 LARGE_MAP_RETURNED_OBJECTS = [*MAP_RETURNED_OBJECTS, "bounds", "zoom"]
 # A large dataset's table lists the events in view, up to this many.
 TABLE_LIMIT = 1_000
+# Rows a finger can pick on a phone.
+TABLE_ROW_PX = 40
 # Fragment keys, for reruns aimed at them from a callback.
 F_MAP, F_DETAIL, F_TABLE = "map", "detail", "table"
 
@@ -70,17 +74,11 @@ _TABLES: Memo[tuple[Any, ...]] = Memo(64)
 
 
 # -- where the map opens, and what it shows ---------------------------------------------------
-def _extent(catalog: Catalog) -> BBox | None:
-    if isinstance(catalog, EventStore):
-        # A few far-off events must not make the map open on a whole continent.
-        return catalog.extent(trim=0.02)
-    return events_box(catalog.events(EventFilter(), limit=None))
-
-
-def map_start(catalog: Catalog, link_view: MapView | None) -> MapStart:
+def map_start(catalog: Catalog, link_view: MapView | None, event_filter: EventFilter) -> MapStart:
     """Where this reader's map opens; kept for the session, so the map is never remounted.
 
-    A link's view wins, then the linked event, then the box around the events.
+    A link's view wins, then the linked event, then the theatre of the events the link's
+    filters show (geo.map.theatre).
     """
     wanted = (catalog.version, st.session_state.get(page.K_TILES))
     kept = st.session_state.get(K_START)
@@ -88,15 +86,12 @@ def map_start(catalog: Catalog, link_view: MapView | None) -> MapStart:
         start: MapStart = kept[1]
         return start
     selected = catalog.event(str(st.session_state.get(page.K_SELECTED) or ""))
-    extent = _extent(catalog)
     if link_view is not None:
         start = link_view
     elif selected is not None and selected.place.point is not None:
         start = MapView(*selected.place.point, SELECTED_ZOOM)
-    elif extent is not None:
-        start = extent
     else:
-        start = DEFAULT_VIEW
+        start = theatre_box(catalog.placed_counts(event_filter)) or DEFAULT_VIEW
     st.session_state[K_START] = (wanted, start)
     return start
 
@@ -121,12 +116,13 @@ def current_viewport(start: MapStart) -> Viewport:
 
 def _layer(catalog: Catalog, event_filter: EventFilter, selected: Event | None, view: Any) -> str:
     selected_id = selected.id if selected is not None else None
-    key = (catalog.version, event_filter, selected_id, view)
+    density = catalog.large and page.density_shown() == "density"
+    key = (catalog.version, event_filter, selected_id, view, density)
 
     def make() -> str:
         if isinstance(catalog, EventStore):
             assert isinstance(view, Viewport)
-            content = content_in_view(catalog, event_filter, view, selected)
+            content = content_in_view(catalog, event_filter, view, selected, density)
             return layer_script(layer_payload(content, view.zoom))
         content = content_of_events(catalog.events(event_filter, limit=None), selected_id)
         return layer_script(layer_payload(content))
@@ -253,7 +249,7 @@ def map_fragment(catalog: Catalog, event_filter: EventFilter, urls: StaticURLs) 
     # The URL as the browser has it now: a small map writes its own view there as it pans.
     link_view = page.url_state()[0].view
     tiles = str(st.session_state.get(page.K_TILES, "offline"))
-    start = map_start(catalog, link_view)
+    start = map_start(catalog, link_view, event_filter)
     render = base_render(start, urls, tiles)
     mount = render.component_key(MAP_KEY)
     selected = selected_event(catalog, event_filter)
@@ -300,7 +296,7 @@ def _table(catalog: Catalog, event_filter: EventFilter, box: BBox | None) -> pd.
 def table_fragment(catalog: Catalog, event_filter: EventFilter) -> None:
     box = None
     if catalog.large:
-        start = map_start(catalog, page.url_state()[0].view)
+        start = map_start(catalog, page.url_state()[0].view, event_filter)
         box = query_box(current_viewport(start))
     table = _table(catalog, event_filter, box)
     st.session_state[K_TABLE_DRAWN] = (event_filter, box)
@@ -320,6 +316,7 @@ def table_fragment(catalog: Catalog, event_filter: EventFilter) -> None:
         selection_mode="single-row",
         hide_index=True,
         width="stretch",
+        row_height=TABLE_ROW_PX,
     )
 
 
@@ -333,9 +330,13 @@ def table_caption(shown_count: int, in_view: int) -> str:
 
 
 def explore(
-    catalog: Catalog, event_filter: EventFilter, urls: StaticURLs, jump: MapView | None
+    catalog: Catalog,
+    event_filter: EventFilter,
+    urls: StaticURLs,
+    jump: MapView | None,
+    bounds: tuple[dt.date, dt.date] | None,
 ) -> None:
-    """The map with the detail panel beside it, and the table below."""
+    """The map with the detail panel beside it, the timeline under them, and the table."""
     if jump is not None:
         st.session_state[K_MOVE] = jump
     map_col, detail_col = st.columns([2.6, 1], gap="medium")
@@ -343,6 +344,7 @@ def explore(
         map_fragment(catalog, event_filter, urls)
     with detail_col:
         detail_fragment(catalog, event_filter)
+    timeline_section(catalog, event_filter, bounds)
     table_fragment(catalog, event_filter)
 
 

@@ -47,7 +47,9 @@ K_TYPES, K_DATES, K_COUNTRIES, K_TEXT, K_PREC, K_TILES = (
     "f_tiles",
 )
 K_SELECTED, K_URL_APPLIED = "selected", "_url_applied"
+K_LAYER = "f_layer"
 TILE_LABELS = {"offline": "Offline basemap", "osm": "OpenStreetMap (online)"}
+LAYER_LABELS = {"markers": "Markers", "density": "Density"}
 
 
 @st.cache_resource(show_spinner=False)
@@ -335,6 +337,7 @@ def apply_url_once(state: ViewState, catalog: Catalog, default_tiles: str) -> No
         st.session_state[K_DATES] = (start, end)
     has_tiles_param = bool(st.query_params.get_all("tiles"))
     st.session_state[K_TILES] = state.tiles if has_tiles_param else default_tiles
+    st.session_state[K_LAYER] = state.layer
     known = state.selected is not None and catalog.event(state.selected) is not None
     st.session_state[K_SELECTED] = state.selected if known else None
 
@@ -480,12 +483,33 @@ def sync_url(event_filter: EventFilter, view: MapView | None) -> None:
         selected=st.session_state.get(K_SELECTED),
         view=view,
         tiles=st.session_state.get(K_TILES, "offline"),
+        layer=density_shown(),
     )
     _last_view().state = state
     wanted = to_query(state)
     current = {key: ",".join(st.query_params.get_all(key)) for key in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
+
+
+def density_shown() -> str:
+    """The large map's layer, as the sidebar has it: "markers" or "density"."""
+    layer = st.session_state.get(K_LAYER)
+    return layer if layer in LAYER_LABELS else "markers"
+
+
+def layer_picker(catalog: Catalog) -> None:
+    """Markers or a density view: for a large dataset, drawn from cells on the server."""
+    if not catalog.large:
+        return
+    st.radio(
+        "Map shows",
+        options=list(LAYER_LABELS),
+        format_func=LAYER_LABELS.get,
+        key=K_LAYER,
+        horizontal=True,
+        help="Density shades the map by how many events each small square holds.",
+    )
 
 
 def note_unplaced(count: int, events_file: Path) -> None:
@@ -500,7 +524,24 @@ def note_unplaced(count: int, events_file: Path) -> None:
     st.code(f"python -m geo geocode {events_file} --write", language="bash")
 
 
+# On a phone (Streamlit stacks the columns below 640 px): a compact header, so that the map
+# is on the first screen, and touch targets of at least 40 px for Streamlit's own controls.
+PHONE_CSS = """
+<style>
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding: 4rem 0.75rem 3rem; }
+  .ea-page-title { font-size: 1.3rem !important; line-height: 1.25 !important;
+                   padding: 0 !important; }
+  [data-testid="stExpandSidebarButton"], [data-testid="stMainMenuButton"],
+  [data-testid="stBaseButton-elementToolbar"] { min-width: 40px; min-height: 40px; }
+  [data-testid="stMainBlockContainer"] .react-aria-ComboBox > [role="group"] { min-height: 40px; }
+}
+</style>
+"""
+
+
 def show_title(title: str | None) -> None:
+    st.html(PHONE_CSS)
     st.html(title_html(title or "Event Atlas"))
 
 

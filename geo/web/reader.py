@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 import geo
-from geo.web import page
+from geo.web import page, timeline
 from geo.web.explore import explore
 from geo.web.publication import reader_catalog
 
@@ -29,6 +29,7 @@ def map_page(app_dir: Path) -> None:
     page.apply_url_once(state, catalog, default_tiles)
     page.follow_catalog(catalog)
     bounds = catalog.date_bounds()
+    timeline.apply_pending_step(bounds)
     # Widget values are in session state before the widgets are drawn: one filter serves the
     # counts in the sidebar and the page below.
     event_filter = page.widget_filter(bounds)
@@ -70,6 +71,7 @@ def map_page(app_dir: Path) -> None:
             key=page.K_TILES,
             horizontal=True,
         )
+        page.layer_picker(catalog)
 
     matching = catalog.count(event_filter)
 
@@ -80,5 +82,5 @@ def map_page(app_dir: Path) -> None:
     page.note_unplaced(catalog.unplaced_count(event_filter), events_file)
 
     # Map, detail panel and table rerun on their own when the reader clicks, picks or pans.
-    explore(catalog, event_filter, urls, jump)
+    explore(catalog, event_filter, urls, jump, bounds)
     page.download_buttons(catalog, event_filter)

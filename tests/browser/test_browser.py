@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from geo.web.explore import TABLE_ROW_PX
+
 try:
     from playwright.sync_api import Frame, FrameLocator, Locator, Page, expect
 except ImportError:  # pragma: no cover - depends on the environment
@@ -600,8 +602,10 @@ def test_table_row_selects_the_event_on_the_map(page: Page, atlas: StreamlitServ
     assert box is not None
     row = 2  # third data row: the table lists events in file order
     event = BROWSER_EVENTS[row]
-    # Glide grid geometry: a 35 px header, then 35 px rows; the checkbox column comes first.
-    page.mouse.click(box["x"] + 14, box["y"] + 35 + 35 * row + 17)
+    # Glide grid geometry: the header and every row are TABLE_ROW_PX tall (Streamlit sizes the
+    # header from row_height); the checkbox column comes first.
+    height = TABLE_ROW_PX
+    page.mouse.click(box["x"] + 14, box["y"] + height + height * row + height // 2)
     expect_selected(page, event)
 
 

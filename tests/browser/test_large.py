@@ -33,6 +33,7 @@ MAP_IFRAME = (
     'iframe[title="streamlit_folium.st_folium"]'
 )
 CELLS = ".leaflet-marker-pane .ea-cell"
+DENSITY = ".leaflet-overlay-pane path.ea-density"
 POPUP_TITLE = ".leaflet-popup-pane > .leaflet-popup:last-child .ea-popup-title"
 
 
@@ -103,3 +104,23 @@ def test_a_click_on_a_lone_event_opens_its_popup(
     expect(page).to_have_url(re.compile(rf"[?&]event={re.escape(event.id)}(&|$)"))
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "large.png"))
+
+
+def test_the_density_view_draws_a_heatmap_instead_of_cells(
+    page: Page, large_atlas: StreamlitServer
+) -> None:
+    """?layer=density: shaded squares of the filtered events, no cell bubbles, the choice kept."""
+    page.goto(large_atlas.url("layer=density"))
+    the_map = page.frame_locator(MAP_IFRAME)
+    expect(the_map.locator(DENSITY).first).to_be_attached(timeout=FIRST_RENDER_TIMEOUT_MS)
+    squares = the_map.locator(DENSITY).count()
+    assert squares > 10, f"{squares} density squares: the heatmap is nearly empty"
+    expect(the_map.locator(CELLS)).to_have_count(0)
+    # Shades differ: a heatmap whose squares all look alike shows nothing.
+    fills = set(
+        the_map.locator(DENSITY).evaluate_all("els => els.map(e => e.getAttribute('fill'))")
+    )
+    assert len(fills) > 3, f"density squares in only {len(fills)} shades"
+    expect(page.get_by_role("radio", name="Density")).to_be_checked()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "large-density.png"))

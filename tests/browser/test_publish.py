@@ -174,6 +174,10 @@ def test_a_published_page_draws_its_events_opens_popups_and_stays_offline(
     view = seen.hash()
     assert set(view) == {"lat", "lon", "z"}, view  # the view, from the first moment
 
+    # The site opens on the theatre: Brussels is out of view, counted at the map's edge.
+    expect(page.locator(".ea-edge-text")).to_have_text(re.compile(r"^\d+ events? outside"))
+    page.locator(".ea-edge-all").click()
+    expect(page.locator(".ea-edge")).to_be_hidden()
     # A click on a marker opens its full popup, and selects it in the link.
     target = next(e for e in EVENTS.events if e.id == "eu-sanctions-oligarchs")
     marker(page, target.id).click()
