@@ -7,6 +7,7 @@ One boundary prints errors.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -67,6 +68,58 @@ def _service_locator() -> object:
         return result.location, result.warning
 
     return locate
+
+
+def _iso_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not an ISO date: write the article's date as YYYY-MM-DD"
+        ) from None
+
+
+def cmd_draft(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from geo.draft import Article, draft_article
+    from geo.draft.evaluate import detail_table, evaluate, summary_table
+
+    source, target = Path(args.file), Path(args.out)
+    if target.suffix.lower() not in (".yaml", ".yml"):
+        raise SettingError(f"--out {target}: name a .yaml file (drafts are an events file)")
+    if not target.parent.is_dir():
+        raise SettingError(f"--out {target}: the folder {target.parent} does not exist")
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingError(f"{source}: cannot read the article as UTF-8 text ({exc})") from exc
+    article = Article(text, args.date, args.publisher, args.url, source.name)
+    drafts = draft_article(article, Gazetteer())
+    if not drafts:
+        err.write(
+            f"error: no sentence of {source} reports a place the gazetteer knows: "
+            f"nothing written to {target}\n"
+        )
+        return 1
+    heading = f"Drafts from {source.name} ({args.publisher}, {args.date}) by {PROG} draft"
+    yaml_text = events_yaml_text([d.event for d in drafts], heading)
+    parse_events_text(yaml_text, str(target))  # never write what the loader would refuse
+    write_atomically(target, yaml_text)
+    for draft in drafts:
+        event, c = draft.event, draft.confidence
+        where = event.place.name if event.located else f"{event.place.name} (unplaced)"
+        figures = "" if c.figures is None else f" figures {c.figures:.2f}"
+        out.write(
+            f"{event.id}: {event.event_type.value} · {event.date_label()} · {where}"
+            f" [place {c.place:.2f} date {c.date:.2f} type {c.type:.2f}{figures}]\n"
+        )
+    unplaced = sum(1 for d in drafts if not d.event.located)
+    out.write(f"wrote {len(drafts)} drafts to {target} ({unplaced} unplaced)\n")
+    if args.compare:
+        reference = load_events(Path(args.compare)).events
+        evaluation = evaluate(drafts, reference, text)
+        out.write(f"\nagainst {args.compare}:\n{summary_table(evaluation)}\n\n")
+        out.write(detail_table(evaluation) + "\n")
+    return 0
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
@@ -414,6 +467,24 @@ def parser() -> argparse.ArgumentParser:
         help="HAProxy's address (default 127.0.0.1; 0.0.0.0 in a container)",
     )
     serve.add_argument("--events", help="events file every replica shows (default: the app's)")
+    draft = commands.add_parser(
+        "draft", help="draft events from a news article's text, each quoting its sentences"
+    )
+    draft.add_argument("file", help="the article as a UTF-8 text file")
+    draft.add_argument(
+        "--date", required=True, type=_iso_date, help="the article's date, YYYY-MM-DD"
+    )
+    draft.add_argument(
+        "--publisher", required=True, help="who published it (every source names one)"
+    )
+    draft.add_argument("--url", help="the article's http(s) link, for each draft's source")
+    draft.add_argument("--out", required=True, help="the drafts' events file (.yaml) to write")
+    draft.add_argument(
+        "--compare",
+        metavar="EVENTS",
+        help="an events file made by hand from the same article: "
+        "print how many of its events the drafts find",
+    )
     desk_export = commands.add_parser(
         "desk-export",
         help="write the desk's published events to .yaml (comments kept), .geojson or .csv",
@@ -455,6 +526,8 @@ def main(
             return cmd_desk_export(args, out)
         if args.command == "desk-import":
             return cmd_desk_import(args, out)
+        if args.command == "draft":
+            return cmd_draft(args, out, err)
         return cmd_geocode(args, out, err)
     except DataFileError as exc:
         err.write(f"error: {exc.summary}\n")

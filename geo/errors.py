@@ -82,3 +82,7 @@ class GazetteerIndexError(EventAtlasError):
 
 class PublishError(EventAtlasError):
     """A static site cannot be made of this view, or written where asked."""
+
+
+class DraftError(EventAtlasError):
+    """An article cannot be drafted into events: empty, too long, or missing what sources need."""

@@ -186,7 +186,8 @@ class Source(_Strict):
 
 LabelKey = Annotated[str, Field(min_length=1, max_length=60)]
 LabelValue = Annotated[str, Field(min_length=1, max_length=500)]
-OriginFormat = Literal["acled", "gdelt", "ucdp", "csv", "geojson", "json", "yaml"]
+# "article": a draft made from a news article's text (`python -m geo draft`).
+OriginFormat = Literal["acled", "gdelt", "ucdp", "csv", "geojson", "json", "yaml", "article"]
 
 
 class Origin(_Strict):

@@ -1,0 +1,304 @@
+"""An article in, draft events out: one for each sentence (or run of adjacent sentences) that
+reports something located, each quoting its sentences verbatim."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from geo.draft.dates import Anchors, DateFinding, find_date
+from geo.draft.places import PLACE_THRESHOLD, PlaceMention, find_places
+from geo.draft.sentences import Sentence, split_sentences
+from geo.draft.wording import (
+    FigureFinding,
+    TypeFinding,
+    find_actors,
+    find_figures,
+    find_speaker,
+    find_type,
+    is_weak,
+    says_pronoun,
+)
+from geo.errors import DraftError
+from geo.gazetteer import Gazetteer
+from geo.model import Event, Figure, Geocoded, Origin, Place, Source
+from geo.vocabulary import style_of
+
+DRAFT_TAG = "draft"
+FIGURES_NAMED_CONFIDENCE = 0.85  # a figure with its claimant in the sentence or the one before
+FIGURES_UNNAMED_CONFIDENCE = 0.6  # a figure nobody in the text is said to claim
+MAX_ARTICLE_CHARACTERS = 200_000
+
+
+@dataclass(frozen=True)
+class Article:
+    text: str
+    date: dt.date
+    publisher: str
+    url: str | None = None
+    name: str = "article"  # where it came from (a file name), for the drafts' origin
+
+    def __post_init__(self) -> None:
+        if not self.text.strip():
+            raise DraftError(f"{self.name}: the article is empty; paste or give its text")
+        if len(self.text) > MAX_ARTICLE_CHARACTERS:
+            raise DraftError(
+                f"{self.name}: {len(self.text):,} characters is more than one article "
+                f"({MAX_ARTICLE_CHARACTERS:,} at most); split it"
+            )
+        if not self.publisher.strip():
+            raise DraftError(f"{self.name}: give the publisher (every source names one)")
+
+
+@dataclass(frozen=True)
+class Confidence:
+    place: float
+    date: float
+    type: float
+    figures: float | None  # None: the draft has no figures
+
+
+@dataclass(frozen=True)
+class Draft:
+    event: Event
+    sentences: tuple[Sentence, ...]
+    place: PlaceMention | None
+    date: DateFinding
+    kind: TypeFinding
+    figures: tuple[FigureFinding, ...]
+    confidence: Confidence
+    notes: tuple[str, ...]
+
+    @property
+    def quotes(self) -> list[str]:
+        return [source.quote for source in self.event.sources]
+
+
+@dataclass
+class _Group:
+    """Adjacent sentences becoming one draft."""
+
+    sentences: list[Sentence]
+    place: PlaceMention
+    date: DateFinding
+    kind: TypeFinding
+    figures: list[tuple[FigureFinding, str | None]] = field(default_factory=list)
+    actors: list[str] = field(default_factory=list)
+
+
+def draft_article(article: Article, gazetteer: Gazetteer) -> list[Draft]:
+    """The article's draft events, in the order of their first sentence."""
+    anchors = Anchors()
+    groups: list[_Group] = []
+    speaker: str | None = None
+    previous: Sentence | None = None
+    for sentence in split_sentences(article.text):
+        text = sentence.text
+        named = find_speaker(text)
+        claimant = named or (speaker if says_pronoun(text) else None)
+        date = find_date(text, article.date, anchors)
+        kind = find_type(text)
+        figures = [(figure, claimant) for figure in find_figures(text)]
+        place = _best_place(find_places(text, gazetteer))
+        last = groups[-1] if groups else None
+        if place is not None:
+            groups.append(_Group([sentence], place, date, kind, figures, find_actors(text)))
+        elif last and previous and _continues(last, previous, sentence, kind, figures):
+            _join(last, sentence, date, kind, figures, find_actors(text))
+        speaker = named or speaker
+        previous = sentence
+    return [_draft(article, group) for group in groups]
+
+
+def _best_place(mentions: Sequence[PlaceMention]) -> PlaceMention | None:
+    for mention in mentions:
+        if mention.score >= PLACE_THRESHOLD:
+            return mention
+    return None
+
+
+def _continues(
+    last: _Group,
+    previous: Sentence,
+    sentence: Sentence,
+    kind: TypeFinding,
+    figures: Sequence[tuple[FigureFinding, str | None]],
+) -> bool:
+    """Whether a sentence with no place of its own goes on with the draft before it."""
+    if last.sentences[-1] is not previous:
+        return False  # only the sentence right after a draft's last one
+    if sentence.paragraph == previous.paragraph:
+        return True
+    if says_pronoun(sentence.text) or sentence.text.lstrip().startswith(('"', "“")):
+        return True
+    reports = not is_weak(kind) or bool(figures)
+    same_story = is_weak(last.kind) or last.kind.event_type == kind.event_type
+    return reports and same_story
+
+
+def _join(
+    group: _Group,
+    sentence: Sentence,
+    date: DateFinding,
+    kind: TypeFinding,
+    figures: list[tuple[FigureFinding, str | None]],
+    actors: list[str],
+) -> None:
+    group.sentences.append(sentence)
+    if date.said is not None and group.date.said is None:
+        group.date = date
+    if is_weak(group.kind) and not is_weak(kind):
+        group.kind = kind
+    group.figures.extend(figures)
+    group.actors.extend(a for a in actors if a not in group.actors)
+
+
+# -- one group, one event ----------------------------------------------------------------------
+
+
+def _draft(article: Article, group: _Group) -> Draft:
+    notes = [n for n in (group.place.note, group.date.note) if n]
+    figures = tuple(figure for figure, _ in group.figures)
+    claimants = [who for _, who in group.figures]
+    confidence = Confidence(
+        place=round(group.place.confidence * group.place.score, 2),
+        date=group.date.confidence,
+        type=group.kind.confidence,
+        figures=None
+        if not figures
+        else (FIGURES_NAMED_CONFIDENCE if all(claimants) else FIGURES_UNNAMED_CONFIDENCE),
+    )
+    if figures and not all(claimants):
+        notes.append("a figure names nobody who claims it: the publisher is given as claimant")
+    event = Event(
+        id=_draft_id(group),
+        title=_title(group),
+        event_type=group.kind.event_type,
+        date=group.date.date,
+        time_precision=group.date.precision,
+        date_end=group.date.date_end,
+        place=_place(group.place, article),
+        actors=group.actors[:50],
+        fatalities=[_figure(f, who, article) for f, who in group.figures if not f.injured][:20],
+        injured=[_figure(f, who, article) for f, who in group.figures if f.injured][:20],
+        sources=_sources(group.sentences, article),
+        tags=[DRAFT_TAG],
+        origin=Origin(
+            format="article",
+            file=(article.url or article.name)[:300],
+            row=group.sentences[0].number,
+            columns=_columns(group, confidence, notes),
+        ),
+    )
+    return Draft(
+        event,
+        tuple(group.sentences),
+        group.place if group.place.entry is not None else None,
+        group.date,
+        group.kind,
+        figures,
+        confidence,
+        tuple(notes),
+    )
+
+
+def _place(mention: PlaceMention, article: Article) -> Place:
+    name = _place_name(mention)
+    if mention.entry is None:
+        return Place(name=name[:200], country=mention.country)
+    entry = mention.entry
+    return Place(
+        name=name[:200],
+        country=entry.country or None,
+        latitude=entry.latitude,
+        longitude=entry.longitude,
+        geo_precision=mention.precision,
+        geocoded=Geocoded(
+            provider="gazetteer",
+            query=mention.words[:2000],
+            matched_name=entry.name,
+            geonames_id=entry.geonames_id,
+            confidence=mention.confidence,
+            date=article.date,
+        ),
+    )
+
+
+def _place_name(mention: PlaceMention) -> str:
+    """ "Around Mariupol", "Southeastern Ukraine", "Brussels (seat of the European Union)"."""
+    if mention.reading == "seat":
+        organisation = re.sub(r"^(?:at\s+)?(?:the\s+)?", "", mention.words, flags=re.I)
+        return f"{mention.name} (seat of the {organisation})"
+    if mention.entry is None:
+        return mention.name
+    if mention.reading == "near":
+        cue = re.match(r"\w+(?:\s+(?:to|of))?", mention.words)
+        return f"{cue[0].capitalize() if cue else 'Near'} {mention.name}"
+    direction = re.search(r"\b(?:in|across)\s+(?:the\s+)?(\S+)\s+\S+$", mention.words)
+    if mention.note and direction:
+        return f"{direction[1].capitalize()} {mention.name}"
+    return mention.name
+
+
+def _figure(figure: FigureFinding, claimant: str | None, article: Article) -> Figure:
+    return Figure(
+        value=figure.value,
+        qualifier=figure.qualifier,
+        claimed_by=(claimant or article.publisher)[:2000],
+        note=figure.note,
+    )
+
+
+def _sources(sentences: Sequence[Sentence], article: Article) -> list[Source]:
+    """One source per run of sentences of one paragraph: its quote is a slice of the text."""
+    runs: list[list[Sentence]] = []
+    for sentence in sentences:
+        if runs and runs[-1][-1].paragraph == sentence.paragraph:
+            runs[-1].append(sentence)
+        else:
+            runs.append([sentence])
+    return [
+        Source(
+            publisher=article.publisher,
+            url=article.url,
+            date=article.date,
+            quote=article.text[run[0].start : run[-1].end],
+        )
+        for run in runs
+    ]
+
+
+def _title(group: _Group) -> str:
+    label = style_of(group.kind.event_type).label
+    mention = group.place
+    if mention.entry is None:
+        return f"{label}: {mention.name}"[:300]
+    where = {1: "in", 2: "near", 3: "in"}[mention.precision]
+    return f"{label} {where} {mention.name}"[:300]
+
+
+def _draft_id(group: _Group) -> str:
+    words = f"s{group.sentences[0].number}-{group.kind.event_type.value}-{group.place.name}"
+    ascii_words = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_words.lower()).strip("-")
+    return f"draft-{slug}"[:80].rstrip("-")
+
+
+def _columns(group: _Group, confidence: Confidence, notes: Sequence[str]) -> dict[str, str]:
+    columns = {
+        "sentences": ",".join(str(s.number) for s in group.sentences),
+        "place words": group.place.words,
+        "place confidence": f"{confidence.place:.2f}",
+        "date words": group.date.said or "(none: the article's date)",
+        "date confidence": f"{confidence.date:.2f}",
+        "type words": group.kind.words or "(none)",
+        "type confidence": f"{confidence.type:.2f}",
+    }
+    if confidence.figures is not None:
+        columns["figures confidence"] = f"{confidence.figures:.2f}"
+    if notes:
+        columns["notes"] = "; ".join(notes)
+    return columns

@@ -1,0 +1,169 @@
+"""When a sentence says a thing happened, resolved against the article's date.
+
+Relative words ("last Thursday", "throughout Sunday night", "since Thursday") are parsed by
+`dateparser` from the article's date. An article's own anchors ("the invasion he unleashed
+... last Thursday") are remembered, so that a later "since the beginning of the invasion"
+resolves to the same day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from geo.model import TimePrecision
+
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
+_PART = r"(?:\s+(?:night|morning|afternoon|evening))?"
+# A day, as news writes it: a weekday (with "last" or a part of the day), a calendar date,
+# or a word relative to the article's day.
+_DAY = (
+    rf"(?:(?:last\s+|this\s+)?{_WEEKDAY}{_PART}"
+    rf"|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?"
+    r"|yesterday|today|overnight|last\s+night|this\s+morning|tonight)"
+)
+_EVENTS = r"(?:invasion|war|offensive|attack|assault|operation|conflict|fighting)"
+_SINCE_ANCHOR = re.compile(
+    rf"\bsince\s+(?:the\s+(?:beginning|start|outbreak)\s+of\s+)?the\s+(?P<anchor>{_EVENTS})"
+    r"(?:\s+(?:began|started))?\b",
+    re.IGNORECASE,
+)
+_SINCE_DAY = re.compile(rf"\bsince\s+(?P<day>{_DAY})\b", re.IGNORECASE)
+_SAID_ON = re.compile(
+    rf"\b(?:said|says|reported|announced|told\s+\w+)\s+(?:on\s+)?(?P<day>{_DAY})\b", re.IGNORECASE
+)
+_ON_DAY = re.compile(
+    rf"\b(?P<lead>(?:throughout|on|during|early\s+on|late\s+on|by)\s+)?(?P<day>{_DAY})\b",
+    re.IGNORECASE,
+)
+_ANCHOR = re.compile(rf"\b(?P<anchor>{_EVENTS})\b", re.IGNORECASE)
+
+EXPLICIT_CONFIDENCE = 0.9
+SINCE_CONFIDENCE = 0.75
+REPORTED_CONFIDENCE = 0.6
+ARTICLE_DATE_CONFIDENCE = 0.4
+
+
+@dataclass(frozen=True)
+class DateFinding:
+    date: dt.date
+    date_end: dt.date | None
+    precision: TimePrecision
+    said: str | None  # the sentence's words for it, verbatim; None: the article's date
+    confidence: float
+    note: str | None = None
+
+
+@dataclass
+class Anchors:
+    """Days the article has named its events by ("the invasion" -> 24 February)."""
+
+    days: dict[str, dt.date] = field(default_factory=dict)
+
+    def learn(self, sentence: str, day: dt.date) -> None:
+        for found in _ANCHOR.finditer(sentence):
+            self.days.setdefault(found["anchor"].lower(), day)
+
+
+def parse_day(words: str, article_date: dt.date) -> dt.date | None:
+    """A day from news words, relative to the article's date; None if dateparser cannot."""
+    import dateparser  # imported here: it takes half a second, and only drafting needs it
+
+    cleaned = re.sub(r"\s+(?:night|morning|afternoon|evening)$", "", words.strip(), flags=re.I)
+    cleaned = re.sub(r"^(?:this)\s+", "", cleaned, flags=re.I)
+    lowered = cleaned.lower()
+    if lowered in ("today", "tonight", "overnight"):
+        return article_date if lowered != "overnight" else article_date - dt.timedelta(days=1)
+    if lowered == "last night":
+        return article_date - dt.timedelta(days=1)
+    if re.fullmatch(_WEEKDAY, cleaned, re.IGNORECASE):
+        weekday = _weekday_number(cleaned)
+        if weekday == article_date.weekday():
+            return article_date  # "on Monday" in Monday's paper is that day
+    base = dt.datetime.combine(article_date, dt.time(12))
+    parsed = dateparser.parse(
+        cleaned,
+        languages=["en"],
+        settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "STRICT_PARSING": False},
+    )
+    return parsed.date() if parsed is not None else None
+
+
+def _weekday_number(name: str) -> int:
+    names = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    return names.index(name.lower())
+
+
+def find_date(sentence: str, article_date: dt.date, anchors: Anchors) -> DateFinding:
+    """The date a sentence gives its event, or the article's date (approximate) if none."""
+    reported = _said_on(sentence, article_date)
+    end = reported[1] if reported else article_date
+    since = _since(sentence, article_date, anchors)
+    if since is not None:
+        start, words, confidence, note = since
+        if start <= end:
+            said = f"{words} ({reported[0]})" if reported else words
+            return DateFinding(start, end, "range", said, confidence, note)
+    if since is None and _SINCE_ANCHOR.search(sentence):
+        anchor = _SINCE_ANCHOR.search(sentence)
+        assert anchor is not None
+        return DateFinding(
+            article_date,
+            None,
+            "approximate",
+            None,
+            ARTICLE_DATE_CONFIDENCE,
+            f"'{anchor[0]}': the article never says when the {anchor['anchor'].lower()} began",
+        )
+    for found in _ON_DAY.finditer(sentence):
+        if reported and found.start("day") == reported[2]:
+            continue  # the day it was said, not the day it happened
+        day = parse_day(found["day"], article_date)
+        if day is not None and day <= article_date:
+            anchors.learn(sentence, day)
+            return DateFinding(day, None, "day", found[0].strip(), EXPLICIT_CONFIDENCE)
+    if reported:
+        return DateFinding(reported[1], None, "approximate", reported[0], REPORTED_CONFIDENCE)
+    return DateFinding(
+        article_date,
+        None,
+        "approximate",
+        None,
+        ARTICLE_DATE_CONFIDENCE,
+        "no date in the sentence: the article's date",
+    )
+
+
+def _said_on(sentence: str, article_date: dt.date) -> tuple[str, dt.date, int] | None:
+    found = _SAID_ON.search(sentence)
+    if found is None:
+        return None
+    day = parse_day(found["day"], article_date)
+    if day is None or day > article_date:
+        return None
+    return found[0], day, found.start("day")
+
+
+def _since(
+    sentence: str, article_date: dt.date, anchors: Anchors
+) -> tuple[dt.date, str, float, str | None] | None:
+    found_day = _SINCE_DAY.search(sentence)
+    if found_day is not None:
+        day = parse_day(found_day["day"], article_date)
+        if day is not None and day <= article_date:
+            return day, found_day[0], SINCE_CONFIDENCE, None
+    found_anchor = _SINCE_ANCHOR.search(sentence)
+    if found_anchor is not None:
+        day = anchors.days.get(found_anchor["anchor"].lower())
+        if day is not None:
+            note = (
+                f"the {found_anchor['anchor'].lower()} began {day:%-d %B %Y}, as the article says"
+            )
+            return day, found_anchor[0], SINCE_CONFIDENCE, note
+    return None
