@@ -148,6 +148,36 @@ def test_an_unknown_place_is_left_unplaced_never_guessed(gazetteer: Gazetteer) -
     assert any("does not know Xyzzyville" in note for note in draft.notes)
 
 
+def test_a_relative_clause_after_a_place_is_a_second_event_there(gazetteer: Gazetteer) -> None:
+    text = (
+        "The invasion he unleashed last Thursday went on.\n\n"
+        "Talks were held in Gomel, in Belarus, which has been used as a launch pad for "
+        "invading Russian troops."
+    )
+    drafts = drafts_of(text, gazetteer)
+    launch_pad = [d for d in drafts if d.event.event_type == EventType.MILITARY_MOVEMENT]
+    assert [d.event.place.name for d in launch_pad] == ["Belarus"]
+    [draft] = launch_pad
+    assert (draft.event.date, draft.event.date_end) == (dt.date(2022, 2, 24), MONDAY)
+    assert draft.quotes == [text.split("\n\n")[1]]
+    assert any("from the invasion" in note for note in draft.notes)
+
+
+def test_a_neighbour_is_the_country_the_article_is_about(gazetteer: Gazetteer) -> None:
+    text = (
+        "Shelling hit Kharkiv, in Ukraine.\n\nFighting went on in Ukraine.\n\n"
+        "He launched the invasion on Russia's neighbour last Thursday."
+    )
+    invasion = drafts_of(text, gazetteer)[-1]
+    assert (invasion.event.place.name, invasion.event.place.country) == ("Ukraine", "UA")
+    assert invasion.event.date == dt.date(2022, 2, 24)
+    assert invasion.confidence.place < 0.5
+    assert any("read as Ukraine" in note for note in invasion.notes)
+    # With nothing else to go by, the neighbour stays unplaced.
+    [alone] = drafts_of("He launched the invasion on Russia's neighbour last Thursday.", gazetteer)
+    assert alone.event.place.point is None
+
+
 @pytest.mark.parametrize(
     "sentence",
     [
@@ -263,8 +293,9 @@ def test_the_seed_drafts_find_the_hand_made_events(gazetteer: Gazetteer) -> None
     evaluation = evaluate(drafts_of(text, gazetteer), reference, text)
     located = evaluation.located()
     found = sum(m.found for m in located)
-    # What the README reports (13 of 18): a change that finds fewer fails here.
-    assert found >= 13, [m.reference.id for m in located if not m.found]
+    # What the README reports (15 of 18, the target is 80%): finding fewer fails here.
+    assert found >= 15, [m.reference.id for m in located if not m.found]
+    assert found / len(located) >= 0.8
     assert evaluation.verbatim_quotes == evaluation.quotes
     assert not evaluation.unmatched_drafts
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from geo.draft.dates import Anchors, DateFinding, find_date
+from geo.draft.dates import Anchors, DateFinding, find_date, ongoing_since_anchor
 from geo.draft.places import PLACE_THRESHOLD, PlaceMention, find_places
 from geo.draft.sentences import Sentence, split_sentences
 from geo.draft.wording import (
@@ -23,8 +24,8 @@ from geo.draft.wording import (
     says_pronoun,
 )
 from geo.errors import DraftError
-from geo.gazetteer import Gazetteer
-from geo.model import Event, Figure, Geocoded, Origin, Place, Source
+from geo.gazetteer import Entry, Gazetteer
+from geo.model import Event, Figure, Geocoded, Origin, Place, Source, country_name
 from geo.vocabulary import style_of
 
 DRAFT_TAG = "draft"
@@ -91,21 +92,25 @@ class _Group:
 
 def draft_article(article: Article, gazetteer: Gazetteer) -> list[Draft]:
     """The article's draft events, in the order of their first sentence."""
+    sentences = split_sentences(article.text)
+    mentions = [find_places(sentence.text, gazetteer) for sentence in sentences]
+    focus = _focus_country(mentions, gazetteer)
     anchors = Anchors()
     groups: list[_Group] = []
     speaker: str | None = None
     previous: Sentence | None = None
-    for sentence in split_sentences(article.text):
+    for sentence, found in zip(sentences, mentions, strict=True):
         text = sentence.text
         named = find_speaker(text)
         claimant = named or (speaker if says_pronoun(text) else None)
         date = find_date(text, article.date, anchors)
         kind = find_type(text)
         figures = [(figure, claimant) for figure in find_figures(text)]
-        place = _best_place(find_places(text, gazetteer))
+        place = _best_place(found, focus)
         last = groups[-1] if groups else None
         if place is not None:
             groups.append(_Group([sentence], place, date, kind, figures, find_actors(text)))
+            groups.extend(_clause_groups(sentence, found, place, article.date, anchors))
         elif last and previous and _continues(last, previous, sentence, kind, figures):
             _join(last, sentence, date, kind, figures, find_actors(text))
         speaker = named or speaker
@@ -113,11 +118,94 @@ def draft_article(article: Article, gazetteer: Gazetteer) -> list[Draft]:
     return [_draft(article, group) for group in groups]
 
 
-def _best_place(mentions: Sequence[PlaceMention]) -> PlaceMention | None:
+def _focus_country(
+    mentions: Sequence[Sequence[PlaceMention]], gazetteer: Gazetteer
+) -> Entry | None:
+    """The country the article places most of its events in ("Russia's neighbour" is it)."""
+    counts = Counter(
+        best.entry.country
+        for found in mentions
+        if (best := _best_place(found, None)) is not None and best.entry is not None
+    )
+    if not counts:
+        return None
+    code = counts.most_common(1)[0][0]
+    countries = [
+        m.entry for m in gazetteer.matches(country_name(code), fuzzy=False)
+        if m.entry.kind == "country" and m.entry.country == code
+    ]  # fmt: skip
+    return countries[0] if countries else None
+
+
+def _clause_groups(
+    sentence: Sentence,
+    mentions: Sequence[PlaceMention],
+    place: PlaceMention,
+    article_date: dt.date,
+    anchors: Anchors,
+) -> list[_Group]:
+    """ "…ally Belarus, which has been used as a launch pad for invading Russian troops": a
+    relative clause after a place name reports a second event, there."""
+    out: list[_Group] = []
     for mention in mentions:
-        if mention.score >= PLACE_THRESHOLD:
-            return mention
+        entry = mention.named
+        if entry is None or mention.end <= 0:
+            continue
+        found = _RELATIVE_CLAUSE.match(sentence.text[mention.end :])
+        if found is None:
+            continue
+        clause = found["clause"]
+        kind = find_type(clause)
+        date = ongoing_since_anchor(clause, article_date, anchors)
+        if is_weak(kind) or (
+            entry == place.entry and kind.event_type == find_type(sentence.text).event_type
+        ):
+            continue
+        if date is None:
+            date = find_date(clause, article_date, anchors)
+        there = PlaceMention(
+            entry.name,
+            entry.name,
+            entry,
+            "locative",
+            3 if entry.kind != "city" else 1,
+            mention.start,
+            0.8,
+            f"from the clause '{found[0].strip(', ')}'",
+            entry.country,
+            entry,
+            mention.end,
+        )
+        out.append(_Group([sentence], there, date, kind, [], find_actors(clause)))
+    return out
+
+
+_RELATIVE_CLAUSE = re.compile(r"^,\s+(?P<clause>(?:which|where)\b[^;]*?)(?:[.;]|$)")
+
+
+def _best_place(mentions: Sequence[PlaceMention], focus: Entry | None) -> PlaceMention | None:
+    for mention in mentions:
+        if mention.score < PLACE_THRESHOLD:
+            continue
+        if mention.reading == "neighbour":
+            return _neighbour(mention, focus)
+        return mention
     return None
+
+
+def _neighbour(mention: PlaceMention, focus: Entry | None) -> PlaceMention:
+    """ "Russia's neighbour": the country the article is about, if that is not Russia."""
+    named = mention.named
+    if focus is None or named is None or focus.country == named.country:
+        return mention  # left unplaced, with its note
+    return replace(
+        mention,
+        name=focus.name,
+        entry=focus,
+        country=focus.country,
+        confidence=0.5,
+        note=f"'{mention.words}' read as {focus.name}, where the article places most events",
+    )
 
 
 def _continues(

@@ -167,3 +167,43 @@ def _since(
             )
             return day, found_anchor[0], SINCE_CONFIDENCE, note
     return None
+
+
+_PRESENT_PERFECT = re.compile(r"\b(?:has|have)\s+(?:been\s+)?(?:\w+ed|\w+en|fled|begun|gone)\b")
+_ANCHOR_FORMS = re.compile(
+    r"\b(?P<form>invasion|invading|invaded|war|offensive|assault|attacks?|attacking)\b",
+    re.IGNORECASE,
+)
+
+
+def _anchor_of(form: str) -> str:
+    lowered = form.lower()
+    if lowered.startswith("invad"):
+        return "invasion"
+    if lowered.startswith("attack"):
+        return "attack"
+    return lowered
+
+
+def ongoing_since_anchor(
+    clause: str, article_date: dt.date, anchors: Anchors
+) -> DateFinding | None:
+    """ "which has been used as a launch pad for invading Russian troops": true since the
+    invasion the article dated, up to the article's date."""
+    perfect = _PRESENT_PERFECT.search(clause)
+    if perfect is None:
+        return None
+    for found in _ANCHOR_FORMS.finditer(clause):
+        anchor = _anchor_of(found["form"])
+        day = anchors.days.get(anchor)
+        if day is not None and day <= article_date:
+            return DateFinding(
+                day,
+                article_date,
+                "range",
+                perfect[0],
+                REPORTED_CONFIDENCE - 0.1,
+                f"'{perfect[0]}': from the {anchor} ({day:%-d %B %Y}, as the article dates it) "
+                "to the article's date",
+            )
+    return None

@@ -68,6 +68,7 @@ _BORDER = re.compile(r"\bborder\s+with\s+(?:the\s+)?(?:[A-Za-z-]+\s+){0,3}?$", r
 _RECIPIENT = re.compile(
     r"\b(?:providing|supplying|sending|delivering|giving|arming)\s+$", re.IGNORECASE
 )
+_NEIGHBOUR = re.compile(r"^['’]s\s+(?:[a-z-]+\s+)?neighbou?r\b", re.IGNORECASE)
 _X_IN_PLACE = re.compile(r"^\s+in\s+", re.IGNORECASE)
 _ATTRIBUTIVE = re.compile(r"^\s+(?!and\b|or\b|in\b|on\b|of\b|to\b|as\b|with\b)[a-z]")
 
@@ -84,6 +85,7 @@ SCORES = {
     "unresolved": 0.55,
     "seat": 0.55,
     "bare": 0.45,
+    "neighbour": 0.5,
     "container": 0.3,
     "actor": 0.2,
 }
@@ -108,6 +110,8 @@ class PlaceMention:
     confidence: float  # the gazetteer's and the reading's
     note: str | None = None
     country: str | None = None  # known even when unplaced (the border with Belarus: BY)
+    named: Entry | None = None  # what the name itself is, placed or not ("Belarus")
+    end: int = 0  # offset just after the name in the sentence
 
     @property
     def score(self) -> float:
@@ -229,6 +233,13 @@ def _read(
         return None
     match = matches[0]
     entry = match.entry
+    neighbour = _NEIGHBOUR.match(after)
+    if neighbour is not None and entry.kind == "country":
+        words = sentence[start : end + neighbour.end()]
+        return PlaceMention(
+            words, f"{entry.name}'s neighbour", None, "neighbour", 3, start, 0.0,
+            f"'{words}': which country is not said", None, entry, end,
+        )  # fmt: skip
     reading, direction = _reading(before, after, entry, start == _first_word(sentence))
     if reading is None:
         return None
@@ -253,9 +264,21 @@ def _read(
             0.0,
             f"'{words}': the sentence does not say which stretch of the border; place it by hand",
             entry.country or None,
+            entry,
+            end,
         )
     return PlaceMention(
-        words, entry.name, entry, reading, precision, start, match.confidence, note, entry.country
+        words,
+        entry.name,
+        entry,
+        reading,
+        precision,
+        start,
+        match.confidence,
+        note,
+        entry.country,
+        entry,
+        end,
     )
 
 
