@@ -233,6 +233,31 @@ def test_figures_keep_their_qualifier_and_note() -> None:
     assert (toll.value, toll.note) == (352, "including 14 children")
 
 
+def test_a_place_near_another_is_looked_for_there(gazetteer: Gazetteer) -> None:
+    # No Kamianka of the gazetteer lies within 50 km of Izium: the draft is near Izium.
+    [far] = drafts_of("Forces recaptured the village of Kamianka near Izium.", gazetteer)
+    assert far.event.place.name.startswith("Near Iz") and far.event.place.geo_precision == 2
+    assert any("within 50 km" in note for note in far.notes)
+    # Of the places called Kamianka, the one within 50 km of Odesa is taken, not the biggest.
+    biggest = gazetteer.matches("Kamianka", fuzzy=False)[0].entry
+    [near] = drafts_of("Shelling hit Kamianka near Odesa.", gazetteer)
+    assert near.event.place.point is not None
+    assert near.event.place.point != (biggest.latitude, biggest.longitude)
+
+
+def test_a_figure_after_its_verb_and_a_speaker_at_the_end(gazetteer: Gazetteer) -> None:
+    [draft] = drafts_of(
+        "Russian missiles struck the port of Odesa on Saturday, killing at least three people, "
+        "regional governor Maksym Marchenko said.",
+        gazetteer,
+    )
+    assert draft.event.event_type == EventType.SHELLING
+    [figure] = draft.event.fatalities
+    assert (figure.value, figure.qualifier) == (3, "at least")
+    assert figure.claimed_by == "regional governor Maksym Marchenko"
+    assert draft.event.date == dt.date(2022, 2, 26)
+
+
 def test_he_said_takes_the_claimant_from_the_sentence_before(gazetteer: Gazetteer) -> None:
     text = (
         "Kharkiv has become a battleground.\n\n"

@@ -315,6 +315,13 @@ def _place(mention: PlaceMention, article: Article) -> Place:
     )
 
 
+_NEAR_CUE = re.compile(
+    r"(?:around|near|outside|close to|closer to|towards?|on the outskirts of"
+    r"|(?:north|south|east|west)\S* of)\b",
+    re.IGNORECASE,
+)
+
+
 def _place_name(mention: PlaceMention) -> str:
     """ "Around Mariupol", "Southeastern Ukraine", "Brussels (seat of the European Union)"."""
     if mention.reading == "seat":
@@ -323,7 +330,7 @@ def _place_name(mention: PlaceMention) -> str:
     if mention.entry is None:
         return mention.name
     if mention.reading == "near":
-        cue = re.match(r"\w+(?:\s+(?:to|of))?", mention.words)
+        cue = _NEAR_CUE.match(mention.words)
         return f"{cue[0].capitalize() if cue else 'Near'} {mention.name}"
     direction = re.search(r"\b(?:in|across)\s+(?:the\s+)?(\S+)\s+\S+$", mention.words)
     if mention.note and direction:

@@ -15,8 +15,9 @@ accused ...") is placed at its seat, at country precision, and says so.
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from geo.gazetteer import Entry, Gazetteer
 
@@ -139,7 +140,58 @@ def find_places(sentence: str, gazetteer: Gazetteer) -> list[PlaceMention]:
     mentions: list[PlaceMention] = []
     for start, end in _names(sentence):
         mentions.extend(_mentions_in(sentence, start, end, gazetteer))
+    mentions = [_near_the_next(sentence, m, mentions, gazetteer) for m in mentions]
     return sorted(mentions, key=lambda m: (-m.score, _specific(m), m.start))
+
+
+# A place said to be near another one is looked for there: of the many villages called
+# Kamianka, "the village of Kamianka near Izium" is the one within this distance of Izium.
+NEAR_ANOTHER_KM = 50.0
+_NEAR_ANOTHER = re.compile(r"^\s+(?:near|outside|close\s+to)\s+", re.IGNORECASE)
+
+
+def _near_the_next(
+    sentence: str, mention: PlaceMention, mentions: list[PlaceMention], gazetteer: Gazetteer
+) -> PlaceMention:
+    cue = _NEAR_ANOTHER.match(sentence[mention.end :]) if mention.end else None
+    if cue is None or mention.entry is None or mention.entry.kind != "city":
+        return mention
+    anchor_at = mention.end + cue.end()
+    anchors = [m for m in mentions if m.start == anchor_at and m.entry is not None]
+    if not anchors:
+        return mention
+    anchor = anchors[0].entry
+    assert anchor is not None
+    name = sentence[mention.start : mention.end]
+    nearby = [
+        (km, match.entry)
+        for match in gazetteer.matches(name, fuzzy=False)
+        if (km := _km(match.entry, anchor)) <= NEAR_ANOTHER_KM
+    ]
+    if nearby:
+        entry = min(nearby, key=lambda pair: pair[0])[1]
+        return replace(mention, name=entry.name, entry=entry, named=entry)
+    words = sentence[mention.start : anchor_at + len(anchor.name)]
+    return replace(
+        mention,
+        words=words,
+        name=anchor.name,
+        entry=anchor,
+        reading="near",
+        precision=2,
+        country=anchor.country,
+        note=f"'{words}': no {name} within {NEAR_ANOTHER_KM:.0f} km of {anchor.name} in the "
+        f"gazetteer, so it is placed near {anchor.name}",
+    )
+
+
+def _km(a: Entry, b: Entry) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
 def _specific(mention: PlaceMention) -> int:

@@ -14,9 +14,13 @@ _TYPE_WORDS: tuple[tuple[EventType, str], ...] = (
     (
         EventType.SHELLING,
         r"shell(?:ed|ing|s)?|bombard\w*|artillery|pound(?:ed|ing)|missiles? strikes?"
+        r"|missiles? (?:struck|hit|slammed)"
         r"|rockets? (?:hit|fire|attacks?)",
     ),
-    (EventType.TERRITORY_SEIZED, r"seized?|captured?|took control|taken control|overran|fell to"),
+    (
+        EventType.TERRITORY_SEIZED,
+        r"seized?|(?:re)?captured?|retook|took control|taken control|overran|fell to",
+    ),
     (EventType.ARMED_CLASH, r"fighting|fought|clash\w*|battles?|skirmish\w*|firefights?"),
     (EventType.SANCTIONS, r"sanctions?"),
     (EventType.NEGOTIATIONS, r"talks|negotiat\w+|ceasefire|peace deal|meeting|consultations"),
@@ -114,6 +118,12 @@ _FIGURE = re.compile(
     r"(?P<rest>[^.;]*?)\b(?P<verb>killed|died|dead|burned to death|wounded|injured|hurt)\b",
     re.IGNORECASE,
 )
+# "…, killing at least three people": the verb first.
+_FIGURE_AFTER_VERB = re.compile(
+    r"\b(?P<verb>killing|wounding|injuring|killed|wounded|injured)\s+"
+    rf"(?:(?P<qualifier>{_QUALIFIER})\s+)?(?P<number>{_NUMBER})\s+(?:\w+\s+){{0,2}}?{_PEOPLE}\b",
+    re.IGNORECASE,
+)
 _FAMILY = re.compile(
     rf"\ba family with (?P<number>{_NUMBER}) children\b[^.;]*?"
     r"\b(?P<verb>killed|died|burned to death)\b",
@@ -158,6 +168,17 @@ def find_figures(text: str) -> list[FigureFinding]:
                 note,
             )
         )
+    for found in _FIGURE_AFTER_VERB.finditer(text):
+        if any(found[0] in f.words or f.words in found[0] for f in out):
+            continue
+        out.append(
+            FigureFinding(
+                _value(found["number"]),
+                _QUALIFIERS.get((found["qualifier"] or "").lower(), "exact"),
+                found["verb"].lower() in {"wounding", "injuring", "wounded", "injured"},
+                found[0],
+            )
+        )
     for found in _FAMILY.finditer(text):
         # "a family with three children had burned to death": the children, not the family.
         out = [f for f in out if f.words not in found[0] and found[0] not in f.words]
@@ -184,13 +205,15 @@ _SPEAKER_BEFORE = re.compile(
 _SPEAKER_AFTER = re.compile(
     rf",\s+{_SAID}\s+(?P<who>(?:the\s+)?[^,.;]{{3,90}}?(?:,\s+[A-Z][\w\s-]+)?)[.;]?$"
 )
+# "…, killing three people, regional governor Maksym Marchenko said."
+_SPEAKER_LAST = re.compile(rf",\s+(?P<who>[A-Za-z][^,;\"“”]{{2,90}}?)\s+{_SAID}\.?$")
 _ACCORDING_TO = re.compile(r"according to (?P<who>(?:the\s+)?[^,.;]{3,80})")
 _PRONOUN = re.compile(rf",?\s*(?:he|she|they)\s+{_SAID}\b", re.IGNORECASE)
 
 
 def find_speaker(text: str) -> str | None:
     """Who the sentence says said it, verbatim; None if it names nobody."""
-    for pattern in (_ACCORDING_TO, _SPEAKER_AFTER, _SPEAKER_BEFORE):
+    for pattern in (_ACCORDING_TO, _SPEAKER_AFTER, _SPEAKER_LAST, _SPEAKER_BEFORE):
         found = pattern.search(text)
         if found is not None:
             who = found["who"].strip().strip(",")
