@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from geo.draft.article import Draft
+from geo.geodesy import distance_km
 from geo.model import Event
 
 SAME_PLACE_KM = 30.0
@@ -52,15 +53,6 @@ class Evaluation:
 
     def located(self) -> list[Match]:
         return [m for m in self.matches if m.located]
-
-
-def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
 def _shares_a_sentence(draft: Draft, reference: Event) -> bool:

