@@ -299,7 +299,10 @@ def _read(
     words = _words_of(sentence, start, end, reading)
     note = None
     if direction:
-        note = f"the {direction.lower()} part of {entry.name}: placed at its centre"
+        note = (
+            f"the {direction.lower()} part of {entry.name}: placed at {entry.name}'s own "
+            "point; move it when the text says where"
+        )
     if reading == "border":
         return PlaceMention(
             words,

@@ -12,6 +12,7 @@ from branca.element import Element, Figure, MacroElement
 from folium.map import FitBounds
 from jinja2 import Template
 
+from geo.escape import escape_text
 from geo.map.assets import OFFLINE_ATTRIBUTION, OFFLINE_MAX_NATIVE_ZOOM, StaticURLs
 from geo.map.edge import EdgeCount
 from geo.map.legend import Legend
@@ -429,8 +430,31 @@ def build_base_map(
 
 def point_map(lat: float, lon: float, urls: StaticURLs, zoom: int = 9) -> folium.Map:
     """A small offline map with one marker: the desk's place, to confirm or move by a click."""
+    return points_map([(lat, lon, "")], urls, zoom)
+
+
+def points_map(
+    points: Sequence[tuple[float, float, str]], urls: StaticURLs, zoom: int = 9
+) -> folium.Map:
+    """A small offline map of a few points, each with a tooltip (escaped here: folium does
+    not), fitted to them: the desk's place, or the drafts of an article."""
+    if not points:
+        raise ValueError("points_map needs at least one point")
+    lat, lon, _ = points[0]
     m = _base_map(MapView(lat=lat, lon=lon, zoom=zoom), urls, "offline")
-    folium.CircleMarker(
-        location=[lat, lon], radius=8, color="#b2182b", fill=True, fill_opacity=0.8
-    ).add_to(m)
+    for lat, lon, label in points:
+        folium.CircleMarker(
+            location=[lat, lon],
+            radius=8,
+            color="#b2182b",
+            fill=True,
+            fill_opacity=0.8,
+            tooltip=escape_text(label) if label else None,
+        ).add_to(m)
+    if len(points) > 1:
+        lats = [p[0] for p in points]
+        lons = [p[1] for p in points]
+        m.fit_bounds(
+            [[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20), max_zoom=zoom
+        )
     return m

@@ -426,3 +426,48 @@ def test_a_contributor_cannot_publish_even_with_a_crafted_request(
             await pat.close()
 
     run_sync(scenario())
+
+
+def test_a_pasted_article_gives_drafts_and_an_accepted_one_enters_the_desk(
+    desk_app: tuple[AppServer, str], browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    seed = ROOT.parent / "shared" / "seed-article.txt"
+    if not seed.exists():
+        pytest.skip(f"the seed article is not here ({seed}): the shared folder is absent")
+    server, url = desk_app
+    page = signed_in_desk(browser, server, "farah@example.org", ["contributor"])
+    page.get_by_role("tab", name="From an article").click()
+    # A date field of segments (year, month, day), typed into as a person would; it takes
+    # the value when it loses the focus, to the article's text below.
+    field(page, "Article date").get_by_role("spinbutton").first.click()
+    page.keyboard.type("20220228")
+    field(page, "Article text").fill(seed.read_text(encoding="utf-8"))
+    field(page, "Publisher").fill("Reuters")
+    page.get_by_role("button", name="Draft events").click()
+    title = "Armed clash near Mariupol"
+    # The innermost block holding the title and an Accept button is the draft's card.
+    accept = page.get_by_role("button", name="Accept", exact=True)
+    card = page.get_by_test_id("stVerticalBlock").filter(has_text=title).filter(has=accept).last
+    expect(card).to_be_visible(timeout=FIRST_RENDER_TIMEOUT_MS)
+    expect(
+        card.get_by_text(re.compile("throughout Sunday night around the port city"))
+    ).to_be_visible()
+    drafts_map = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
+    expect(drafts_map.locator(".leaflet-interactive").first).to_be_attached(
+        timeout=FIRST_RENDER_TIMEOUT_MS
+    )
+    expect(drafts_map.locator(".leaflet-tile-loaded").first).to_be_attached()
+    drafts_map.locator(".leaflet-container").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "desk-article-drafts.png"))
+    card.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "desk-article-card.png"))
+    card.get_by_role("button", name="Accept", exact=True).click()
+    expect(page.get_by_text(re.compile(f"{title}: a draft at the desk"))).to_be_visible()
+    store = DeskStore(open_database(url))
+    [saved] = [e for e in store.events([Status.DRAFT]) if e.title == title]
+    assert saved.updated_by == "farah@example.org"
+    assert saved.event.date.isoformat() == "2022-02-27"
+    cards = page.get_by_test_id("stVerticalBlock").filter(has_text=title).filter(has=accept)
+    expect(cards).to_have_count(0)

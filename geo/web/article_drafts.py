@@ -1,0 +1,245 @@
+"""The desk's "From an article" tab: paste a news article, review the drafts it gives (on a
+map and in a list), then accept, edit, merge or drop each. Accepted drafts are the desk's
+drafts, attributed to the editor, in the normal draft → review → publish workflow.
+
+What was typed (the article, its publisher, link and date) lives under the desk's form keys,
+so a refused step or an outage never loses it. The drafts wait in the editor's session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import streamlit as st
+
+from geo import settings
+from geo.desk.roles import Action, Editor, NotAllowedError
+from geo.desk.store import DeskError, DeskStore, DeskUnavailableError
+from geo.draft import Article, Draft, draft_article
+from geo.draft.review import accepted_event, merge_drafts
+from geo.errors import DraftError
+from geo.escape import escape_markdown as md
+from geo.map.base import points_map
+from geo.model import Event
+from geo.vocabulary import GEO_PRECISION_LABELS, style_of
+from geo.web import page
+from geo.web.component import render_base_map, show_map
+from geo.web.desk import K_FLASH, K_OPEN
+
+# "df_" keys are kept across runs by the desk page (geo.web.desk._keep_typed_text).
+K_TEXT = "df_article_text"
+K_PUBLISHER = "df_article_publisher"
+K_URL = "df_article_url"
+K_DATE = "df_article_date"
+K_PENDING = "article_drafts"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A draft waiting for the editor: the event, and what the drafter said of it."""
+
+    event: Event
+    confidence: str  # "place 0.85 · date 0.90 · type 0.80"
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def pending_of(draft: Draft) -> Pending:
+    c = draft.confidence
+    parts = [f"place {c.place:.2f}", f"date {c.date:.2f}", f"type {c.type:.2f}"]
+    if c.figures is not None:
+        parts.append(f"figures {c.figures:.2f}")
+    return Pending(draft.event, " · ".join(parts), draft.notes)
+
+
+def _pending() -> list[Pending]:
+    value = st.session_state.get(K_PENDING)
+    return list(value) if isinstance(value, list) else []
+
+
+def _set_pending(items: list[Pending]) -> None:
+    st.session_state[K_PENDING] = items
+
+
+def article_tab(store: DeskStore, editor: Editor, app_dir: Path) -> None:
+    if not editor.may(Action.EDIT):
+        st.caption("Drafting events from an article needs the contributor role.")
+        return
+    st.caption(
+        "Paste a news article: each sentence that reports something located becomes a draft "
+        "with its place, date, figures and exact words. Nothing is saved until you accept it."
+    )
+    st.text_area("Article text", key=K_TEXT, height=220)
+    left, middle, right = st.columns([2, 3, 2])
+    left.text_input("Publisher", key=K_PUBLISHER)
+    middle.text_input("Link (optional)", key=K_URL)
+    if K_DATE not in st.session_state:
+        st.session_state[K_DATE] = dt.date.today()
+    right.date_input("Article date", key=K_DATE)
+    if st.button("Draft events", type="primary", key="article_draft_go"):
+        make_drafts(editor)
+    items = _pending()
+    if items:
+        _drafts_map(items, app_dir)
+        _drafts_list(store, editor, items)
+
+
+def make_drafts(editor: Editor) -> None:
+    """Draft the typed article; a problem is said in words and changes nothing."""
+    if not editor.may(Action.EDIT):
+        st.error("Drafting events from an article needs the contributor role.")
+        return
+    url = (st.session_state.get(K_URL) or "").strip() or None
+    try:
+        article = Article(
+            str(st.session_state.get(K_TEXT) or ""),
+            st.session_state.get(K_DATE) or dt.date.today(),
+            str(st.session_state.get(K_PUBLISHER) or ""),
+            url,
+            "the pasted article",
+        )
+        drafts = draft_article(article, page.gazetteer())
+    except DraftError as error:
+        st.error(md(error))
+        return
+    except ValueError as error:  # a link the schema refuses (only http and https)
+        st.error(md(f"The link is refused: {_first_line(error)}. Leave it empty or fix it."))
+        return
+    if not drafts:
+        st.warning("No sentence of the article reports a place the gazetteer knows.")
+    _set_pending([pending_of(d) for d in drafts])
+
+
+def _first_line(error: Exception) -> str:
+    lines = [line for line in str(error).splitlines() if line.strip()]
+    return lines[-1].strip() if lines else str(error)
+
+
+def _drafts_map(items: list[Pending], app_dir: Path) -> None:
+    points = [
+        (p.event.place.latitude, p.event.place.longitude, f"{n}. {p.event.title}")
+        for n, p in enumerate(items, start=1)
+        if p.event.place.latitude is not None and p.event.place.longitude is not None
+    ]
+    unplaced = len(items) - len(points)
+    st.caption(
+        f"{len(items)} drafts"
+        + (
+            f"; {unplaced} unplaced (not on the map: place them after accepting)"
+            if unplaced
+            else ""
+        )
+    )
+    if not points:
+        return
+    urls = page.static_urls(app_dir, settings.static_url())
+    render = render_base_map(points_map(points, urls, zoom=7))
+    show_map(render, key="article_map", layer="", returned_objects=[], on_change=_noop, height=320)
+
+
+def _noop() -> None:
+    return None
+
+
+def _drafts_list(store: DeskStore, editor: Editor, items: list[Pending]) -> None:
+    for number, item in enumerate(items, start=1):
+        _draft_card(store, editor, number, item)
+    picked = [i for i, p in enumerate(items) if st.session_state.get(_pick_key(p))]
+    if st.button(
+        f"Merge the {len(picked)} picked drafts into one" if picked else "Merge picked drafts",
+        key="article_merge",
+        disabled=len(picked) < 2,
+    ):
+        merge_picked(picked)
+
+
+def _pick_key(item: Pending) -> str:
+    return f"article_pick_{item.event.id}"
+
+
+def _draft_card(store: DeskStore, editor: Editor, number: int, item: Pending) -> None:
+    event = item.event
+    with st.container(border=True):
+        st.markdown(f"**{number}\\. {md(event.title)}**")
+        place = event.place
+        where = (
+            f"{place.name} ({GEO_PRECISION_LABELS.get(place.geo_precision or 0, '')})"
+            if place.point is not None
+            else f"{place.name}: not placed"
+        )
+        st.caption(
+            md(f"{style_of(event.event_type).label} · {event.date_label()} · {where}")
+            + "  \n"
+            + md(f"Confidence: {item.confidence}")
+        )
+        if event.actors:
+            st.markdown(md(f"Actors: {', '.join(event.actors)}"))
+        for figure in (*event.fatalities, *event.injured):
+            kind = "killed" if figure in event.fatalities else "injured"
+            st.markdown(md(f"- {kind}: {figure.describe()}"))
+        for source in event.sources:
+            st.markdown("> " + md(source.quote))
+        for note in item.notes:
+            st.caption(md(f"Note: {note}"))
+        pick, accept, edit, drop = st.columns([2, 1, 1, 1])
+        pick.checkbox("Pick to merge", key=_pick_key(item))
+        if accept.button("Accept", key=f"article_accept_{event.id}"):
+            accept_draft(store, editor, event.id, open_after=False)
+        if edit.button("Accept and edit", key=f"article_edit_{event.id}"):
+            accept_draft(store, editor, event.id, open_after=True)
+        if drop.button("Drop", key=f"article_drop_{event.id}"):
+            drop_draft(event.id)
+
+
+def accept_draft(store: DeskStore, editor: Editor, draft_id: str, *, open_after: bool) -> None:
+    """The draft becomes a desk draft by `editor`; the store checks the role again."""
+    items = _pending()
+    found = [p for p in items if p.event.id == draft_id]
+    if not found:
+        st.warning("That draft is no longer in the list.")
+        return
+    taken = [e.id for e in store.events()]
+    event = accepted_event(found[0].event, taken)
+    try:
+        created = store.create(editor, event, comment="drafted from an article")
+    except NotAllowedError as error:
+        st.error(md(error))
+        return
+    except DeskError as error:
+        if isinstance(error, DeskUnavailableError):
+            raise
+        st.error(md(error))
+        return
+    _set_pending([p for p in items if p.event.id != draft_id])
+    if open_after:
+        st.session_state[K_OPEN] = created.id
+        st.session_state[K_FLASH] = (
+            f"{created.title}: a draft at the desk, open in the Events tab to edit."
+        )
+    else:
+        st.session_state[K_FLASH] = f"{created.title}: a draft at the desk, attributed to you."
+    st.rerun()
+
+
+def drop_draft(draft_id: str) -> None:
+    _set_pending([p for p in _pending() if p.event.id != draft_id])
+    st.rerun()
+
+
+def merge_picked(positions: list[int]) -> None:
+    items = _pending()
+    chosen = [items[i] for i in positions if 0 <= i < len(items)]
+    try:
+        merged = merge_drafts([p.event for p in chosen])
+    except DraftError as error:
+        st.error(md(error))
+        return
+    notes = tuple(n for p in chosen for n in p.notes)
+    first = positions[0]
+    kept = [p for i, p in enumerate(items) if i not in positions]
+    kept.insert(min(first, len(kept)), Pending(merged, chosen[0].confidence, notes))
+    for item in chosen:
+        st.session_state.pop(_pick_key(item), None)
+    _set_pending(kept)
+    st.rerun()
