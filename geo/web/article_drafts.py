@@ -17,9 +17,9 @@ import streamlit as st
 from geo import settings
 from geo.desk.roles import Action, Editor, NotAllowedError
 from geo.desk.store import DeskError, DeskStore, DeskUnavailableError
-from geo.draft import Article, Draft, draft_article
-from geo.draft.review import accepted_event, merge_drafts
-from geo.errors import DraftError
+from geo.draft import Article, Confidence, Draft, draft_article
+from geo.draft.review import accepted_event, lowest_confidence, merge_drafts
+from geo.errors import DraftError, EventAtlasError
 from geo.escape import escape_markdown as md
 from geo.map.base import points_map
 from geo.model import Event
@@ -34,6 +34,9 @@ K_PUBLISHER = "df_article_publisher"
 K_URL = "df_article_url"
 K_DATE = "df_article_date"
 K_PENDING = "article_drafts"
+EARLIEST_ARTICLE = dt.date(1900, 1, 1)
+ARTICLE_NAME = "the pasted article"  # the drafts' origin, and how errors name the article
+NEEDS_ROLE = "Drafting events from an article needs the contributor role."
 
 
 @dataclass(frozen=True)
@@ -41,16 +44,21 @@ class Pending:
     """A draft waiting for the editor: the event, and what the drafter said of it."""
 
     event: Event
-    confidence: str  # "place 0.85 · date 0.90 · type 0.80"
+    confidence: Confidence
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def confidence_label(self) -> str:
+        """As `place 0.85 · date 0.90 · type 0.80`, and the figures' when it has some."""
+        c = self.confidence
+        parts = [f"place {c.place:.2f}", f"date {c.date:.2f}", f"type {c.type:.2f}"]
+        if c.figures is not None:
+            parts.append(f"figures {c.figures:.2f}")
+        return " · ".join(parts)
 
 
 def pending_of(draft: Draft) -> Pending:
-    c = draft.confidence
-    parts = [f"place {c.place:.2f}", f"date {c.date:.2f}", f"type {c.type:.2f}"]
-    if c.figures is not None:
-        parts.append(f"figures {c.figures:.2f}")
-    return Pending(draft.event, " · ".join(parts), draft.notes)
+    return Pending(draft.event, draft.confidence, draft.notes)
 
 
 def _pending() -> list[Pending]:
@@ -62,9 +70,18 @@ def _set_pending(items: list[Pending]) -> None:
     st.session_state[K_PENDING] = items
 
 
+def _refused(editor: Editor) -> bool:
+    """The role check every handler makes itself, whatever the page showed: a crafted call
+    (or a page drawn before a role was taken away) is refused in words and changes nothing."""
+    if editor.may(Action.EDIT):
+        return False
+    st.error(NEEDS_ROLE)
+    return True
+
+
 def article_tab(store: DeskStore, editor: Editor, app_dir: Path) -> None:
     if not editor.may(Action.EDIT):
-        st.caption("Drafting events from an article needs the contributor role.")
+        st.caption(NEEDS_ROLE)
         return
     st.caption(
         "Paste a news article: each sentence that reports something located becomes a draft "
@@ -76,7 +93,13 @@ def article_tab(store: DeskStore, editor: Editor, app_dir: Path) -> None:
     middle.text_input("Link (optional)", key=K_URL)
     if K_DATE not in st.session_state:
         st.session_state[K_DATE] = dt.date.today()
-    right.date_input("Article date", key=K_DATE)
+    right.date_input(
+        "Article date",
+        key=K_DATE,
+        min_value=EARLIEST_ARTICLE,
+        max_value=dt.date.today(),
+        format="YYYY-MM-DD",
+    )
     if st.button("Draft events", type="primary", key="article_draft_go"):
         make_drafts(editor)
     items = _pending()
@@ -86,29 +109,34 @@ def article_tab(store: DeskStore, editor: Editor, app_dir: Path) -> None:
 
 
 def make_drafts(editor: Editor) -> None:
-    """Draft the typed article; a problem is said in words and changes nothing."""
-    if not editor.may(Action.EDIT):
-        st.error("Drafting events from an article needs the contributor role.")
+    """Draft the typed article; a problem is said in words and changes nothing (the typed
+    text stays in its fields, the drafts already listed stay listed)."""
+    if _refused(editor):
         return
-    url = (st.session_state.get(K_URL) or "").strip() or None
+    url = str(st.session_state.get(K_URL) or "").strip() or None
     try:
         article = Article(
             str(st.session_state.get(K_TEXT) or ""),
             st.session_state.get(K_DATE) or dt.date.today(),
             str(st.session_state.get(K_PUBLISHER) or ""),
             url,
-            "the pasted article",
+            ARTICLE_NAME,
         )
         drafts = draft_article(article, page.gazetteer())
-    except DraftError as error:
-        st.error(md(error))
+    except EventAtlasError as error:
+        st.error(md(f"Nothing drafted: {str(error).removeprefix(ARTICLE_NAME + ': ')}"))
         return
     except ValueError as error:  # a link the schema refuses (only http and https)
         st.error(md(f"The link is refused: {_first_line(error)}. Leave it empty or fix it."))
         return
-    if not drafts:
-        st.warning("No sentence of the article reports a place the gazetteer knows.")
+    for item in _pending():  # a new article's drafts start unpicked
+        st.session_state.pop(_pick_key(item), None)
     _set_pending([pending_of(d) for d in drafts])
+    if not drafts:
+        st.warning(
+            "No draft: no sentence of the article reports something at a place the offline "
+            "gazetteer knows. Add the events by hand on the New event tab."
+        )
 
 
 def _first_line(error: Exception) -> str:
@@ -145,13 +173,14 @@ def _noop() -> None:
 def _drafts_list(store: DeskStore, editor: Editor, items: list[Pending]) -> None:
     for number, item in enumerate(items, start=1):
         _draft_card(store, editor, number, item)
-    picked = [i for i, p in enumerate(items) if st.session_state.get(_pick_key(p))]
+    picked = [p.event.id for p in items if st.session_state.get(_pick_key(p))]
     if st.button(
         f"Merge the {len(picked)} picked drafts into one" if picked else "Merge picked drafts",
         key="article_merge",
         disabled=len(picked) < 2,
+        help="Tick 'Pick to merge' on two or more drafts of the same story.",
     ):
-        merge_picked(picked)
+        merge_picked(editor, picked)
 
 
 def _pick_key(item: Pending) -> str:
@@ -171,13 +200,15 @@ def _draft_card(store: DeskStore, editor: Editor, number: int, item: Pending) ->
         st.caption(
             md(f"{style_of(event.event_type).label} · {event.date_label()} · {where}")
             + "  \n"
-            + md(f"Confidence: {item.confidence}")
+            + md(f"Confidence: {item.confidence_label}")
         )
         if event.actors:
             st.markdown(md(f"Actors: {', '.join(event.actors)}"))
-        for figure in (*event.fatalities, *event.injured):
-            kind = "killed" if figure in event.fatalities else "injured"
-            st.markdown(md(f"- {kind}: {figure.describe()}"))
+        figures = [("killed", f) for f in event.fatalities] + [
+            ("injured", f) for f in event.injured
+        ]
+        for kind, figure in figures:
+            st.markdown("- " + md(f"{kind}: {figure.describe()}"))
         for source in event.sources:
             st.markdown("> " + md(source.quote))
         for note in item.notes:
@@ -189,11 +220,14 @@ def _draft_card(store: DeskStore, editor: Editor, number: int, item: Pending) ->
         if edit.button("Accept and edit", key=f"article_edit_{event.id}"):
             accept_draft(store, editor, event.id, open_after=True)
         if drop.button("Drop", key=f"article_drop_{event.id}"):
-            drop_draft(event.id)
+            drop_draft(editor, event.id)
 
 
 def accept_draft(store: DeskStore, editor: Editor, draft_id: str, *, open_after: bool) -> None:
-    """The draft becomes a desk draft by `editor`; the store checks the role again."""
+    """The draft becomes a desk draft by `editor`, through the store's create (which checks
+    the role again and records the creation in the event's history)."""
+    if _refused(editor):
+        return
     items = _pending()
     found = [p for p in items if p.event.id == draft_id]
     if not found:
@@ -211,6 +245,7 @@ def accept_draft(store: DeskStore, editor: Editor, draft_id: str, *, open_after:
             raise
         st.error(md(error))
         return
+    st.session_state.pop(_pick_key(found[0]), None)
     _set_pending([p for p in items if p.event.id != draft_id])
     if open_after:
         st.session_state[K_OPEN] = created.id
@@ -222,24 +257,49 @@ def accept_draft(store: DeskStore, editor: Editor, draft_id: str, *, open_after:
     st.rerun()
 
 
-def drop_draft(draft_id: str) -> None:
-    _set_pending([p for p in _pending() if p.event.id != draft_id])
+def drop_draft(editor: Editor, draft_id: str) -> None:
+    """The draft leaves the list; nothing at the desk changes."""
+    if _refused(editor):
+        return
+    items = _pending()
+    found = [p for p in items if p.event.id == draft_id]
+    if not found:
+        st.warning("That draft is no longer in the list.")
+        return
+    st.session_state.pop(_pick_key(found[0]), None)
+    _set_pending([p for p in items if p.event.id != draft_id])
+    st.session_state[K_FLASH] = f"{found[0].event.title}: dropped (nothing was saved)."
     st.rerun()
 
 
-def merge_picked(positions: list[int]) -> None:
+def merge_picked(editor: Editor, draft_ids: list[str]) -> None:
+    """The picked drafts become one, in the first one's place in the list."""
+    if _refused(editor):
+        return
     items = _pending()
-    chosen = [items[i] for i in positions if 0 <= i < len(items)]
+    wanted = set(draft_ids)
+    chosen = [p for p in items if p.event.id in wanted]
     try:
         merged = merge_drafts([p.event for p in chosen])
+        confidence = lowest_confidence([p.confidence for p in chosen])
     except DraftError as error:
         st.error(md(error))
         return
-    notes = tuple(n for p in chosen for n in p.notes)
-    first = positions[0]
-    kept = [p for i, p in enumerate(items) if i not in positions]
-    kept.insert(min(first, len(kept)), Pending(merged, chosen[0].confidence, notes))
+    notes = _once(
+        [f"merged from {len(chosen)} drafts: {', '.join(p.event.id for p in chosen)}"]
+        + [n for p in chosen for n in p.notes]
+    )
+    position = items.index(chosen[0])
+    kept = [p for p in items if p.event.id not in wanted]
+    kept.insert(min(position, len(kept)), Pending(merged, confidence, tuple(notes)))
     for item in chosen:
         st.session_state.pop(_pick_key(item), None)
     _set_pending(kept)
+    st.session_state[K_FLASH] = (
+        f"{merged.title}: {len(chosen)} drafts merged into one (nothing saved yet: accept it)."
+    )
     st.rerun()
+
+
+def _once(items: list[str]) -> list[str]:
+    return [item for index, item in enumerate(items) if item not in items[:index]]

@@ -114,7 +114,9 @@ def _header(editor: Editor) -> None:
 
 
 def _tabs(store: DeskStore, editor: Editor, app_dir: Path) -> None:
-    names = ["Events", "New event", "From an article", "Import and export"]
+    names = ["Events", "New event", "Import and export"]
+    if editor.may(Action.EDIT):  # the role that adds and imports events
+        names.insert(2, "From an article")
     if editor.may(Action.MEMBERS):
         names.append("Members")
     tabs = dict(zip(names, st.tabs(names), strict=True))
@@ -125,10 +127,11 @@ def _tabs(store: DeskStore, editor: Editor, app_dir: Path) -> None:
             _event_form(store, editor, None, app_dir)
         else:
             st.caption("Adding events needs the contributor role.")
-    with tabs["From an article"]:
-        from geo.web.article_drafts import article_tab  # it uses this module's keys
+    if "From an article" in tabs:
+        with tabs["From an article"]:
+            from geo.web.article_drafts import article_tab  # it uses this module's keys
 
-        article_tab(store, editor, app_dir)
+            article_tab(store, editor, app_dir)
     with tabs["Import and export"]:
         _files_tab(store, editor, app_dir)
     if "Members" in tabs:
