@@ -84,6 +84,11 @@ def test_archived_events_leave_the_file_and_new_ones_join_it(store: DeskStore) -
     assert len(ids) == len(events)
 
 
+def test_with_every_event_archived_the_file_is_an_empty_list() -> None:
+    text = merged_events_yaml(SHIPPED_EVENTS.read_text(encoding="utf-8"), [], "Nothing published")
+    assert parse_events_text(text, "<test>").events == []
+
+
 def test_geojson_and_csv_exports_hold_the_published_set(store: DeskStore, tmp_path: Path) -> None:
     count = len(store.published_events())
     export_published(store, tmp_path / "out.geojson")

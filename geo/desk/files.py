@@ -68,7 +68,9 @@ def merged_events_yaml(existing: str | None, events: Sequence[Event], heading: s
     formatting are kept: unchanged events stay byte for byte (their text is never re-dumped),
     changed ones change only in the fields that changed, withdrawn ones go, new ones are added
     at the end."""
-    if not existing:
+    if not existing or not events:
+        # Nothing published (every event archived): an empty list, not the file's items
+        # all withdrawn, which would leave `events:` holding nothing the loader accepts.
         return events_yaml_text(events, heading)
     yaml = _yaml()
     document = yaml.load(existing)
