@@ -110,15 +110,10 @@ def find_date(sentence: str, article_date: dt.date, anchors: Anchors) -> DateFin
         if start <= end:
             said = f"{words} ({reported[0]})" if reported else words
             return DateFinding(start, end, "range", said, confidence, note)
-    if since is None and _SINCE_ANCHOR.search(sentence):
-        anchor = _SINCE_ANCHOR.search(sentence)
-        assert anchor is not None
-        return DateFinding(
+    anchor = _SINCE_ANCHOR.search(sentence) if since is None else None
+    if anchor is not None:
+        return _article_date(
             article_date,
-            None,
-            "approximate",
-            None,
-            ARTICLE_DATE_CONFIDENCE,
             f"'{anchor[0]}': the article never says when the {anchor['anchor'].lower()} began",
         )
     for found in _ON_DAY.finditer(sentence):
@@ -130,14 +125,12 @@ def find_date(sentence: str, article_date: dt.date, anchors: Anchors) -> DateFin
             return DateFinding(day, None, "day", found[0].strip(), EXPLICIT_CONFIDENCE)
     if reported:
         return DateFinding(reported[1], None, "approximate", reported[0], REPORTED_CONFIDENCE)
-    return DateFinding(
-        article_date,
-        None,
-        "approximate",
-        None,
-        ARTICLE_DATE_CONFIDENCE,
-        "no date in the sentence: the article's date",
-    )
+    return _article_date(article_date, "no date in the sentence: the article's date")
+
+
+def _article_date(article_date: dt.date, note: str) -> DateFinding:
+    """The article's own date, as approximate: the sentence gives none that can be used."""
+    return DateFinding(article_date, None, "approximate", None, ARTICLE_DATE_CONFIDENCE, note)
 
 
 def _said_on(sentence: str, article_date: dt.date) -> tuple[str, dt.date, int] | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import folium
@@ -129,17 +129,17 @@ def content_in_view(
     box = query_box(viewport)
     chosen = selected if selected is not None and selected.place.point is not None else None
     located = store.count(event_filter) - store.unplaced_count(event_filter)
+    common = LayerContent(
+        events=[chosen] if chosen else [],
+        selected_id=chosen.id if chosen else None,
+        legend=store.type_counts(event_filter),
+        legend_what="match the filters",
+        circle_every_event=False,
+        total=located,
+        extent=store.extent(event_filter),
+    )
     if density:
-        return LayerContent(
-            events=[chosen] if chosen else [],
-            selected_id=chosen.id if chosen else None,
-            legend=store.type_counts(event_filter),
-            legend_what="match the filters",
-            circle_every_event=False,
-            total=located,
-            extent=store.extent(event_filter),
-            density=density_cells(store, event_filter, viewport),
-        )
+        return replace(common, density=density_cells(store, event_filter, viewport))
     if store.count(event_filter, box) <= INDIVIDUAL_LIMIT:
         cells: list[Cell] = []
         points = store.points(event_filter, box, limit=INDIVIDUAL_LIMIT)
@@ -147,16 +147,10 @@ def content_in_view(
         all_cells = store.aggregate(event_filter, viewport.zoom, box)
         cells = [cell for cell in all_cells if cell.lone_id is None]
         points = store.points_by_ids(cell.lone_id for cell in all_cells if cell.lone_id)
-    return LayerContent(
-        events=[chosen] if chosen else [],
+    return replace(
+        common,
         points=[p for p in points if chosen is None or p.id != chosen.id],
         cells=cells,
-        selected_id=chosen.id if chosen else None,
-        legend=store.type_counts(event_filter),
-        legend_what="match the filters",
-        circle_every_event=False,
-        total=located,
-        extent=store.extent(event_filter),
     )
 
 

@@ -228,13 +228,11 @@ def accept_draft(store: DeskStore, editor: Editor, draft_id: str, *, open_after:
     the role again and records the creation in the event's history)."""
     if _refused(editor):
         return
-    items = _pending()
-    found = [p for p in items if p.event.id == draft_id]
-    if not found:
-        st.warning("That draft is no longer in the list.")
+    item = _listed(draft_id)
+    if item is None:
         return
     taken = [e.id for e in store.events()]
-    event = accepted_event(found[0].event, taken)
+    event = accepted_event(item.event, taken)
     try:
         created = store.create(editor, event, comment="drafted from an article")
     except NotAllowedError as error:
@@ -245,8 +243,7 @@ def accept_draft(store: DeskStore, editor: Editor, draft_id: str, *, open_after:
             raise
         st.error(md(error))
         return
-    st.session_state.pop(_pick_key(found[0]), None)
-    _set_pending([p for p in items if p.event.id != draft_id])
+    _unlist(item)
     if open_after:
         st.session_state[K_OPEN] = created.id
         st.session_state[K_FLASH] = (
@@ -261,15 +258,26 @@ def drop_draft(editor: Editor, draft_id: str) -> None:
     """The draft leaves the list; nothing at the desk changes."""
     if _refused(editor):
         return
-    items = _pending()
-    found = [p for p in items if p.event.id == draft_id]
+    item = _listed(draft_id)
+    if item is None:
+        return
+    _unlist(item)
+    st.session_state[K_FLASH] = f"{item.event.title}: dropped (nothing was saved)."
+    st.rerun()
+
+
+def _listed(draft_id: str) -> Pending | None:
+    """The waiting draft of that id; None (and a word why) when it has left the list."""
+    found = [p for p in _pending() if p.event.id == draft_id]
     if not found:
         st.warning("That draft is no longer in the list.")
-        return
-    st.session_state.pop(_pick_key(found[0]), None)
-    _set_pending([p for p in items if p.event.id != draft_id])
-    st.session_state[K_FLASH] = f"{found[0].event.title}: dropped (nothing was saved)."
-    st.rerun()
+        return None
+    return found[0]
+
+
+def _unlist(item: Pending) -> None:
+    st.session_state.pop(_pick_key(item), None)
+    _set_pending([p for p in _pending() if p.event.id != item.event.id])
 
 
 def merge_picked(editor: Editor, draft_ids: list[str]) -> None:
