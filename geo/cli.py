@@ -88,8 +88,10 @@ def cmd_draft(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise SettingError(f"--out {target}: name a .yaml file (drafts are an events file)")
     if not target.parent.is_dir():
         raise SettingError(f"--out {target}: the folder {target.parent} does not exist")
+    if target.exists() and not args.force:
+        raise SettingError(f"{target} exists: choose another --out, or add --force to replace it")
     try:
-        text = source.read_text(encoding="utf-8")
+        text = source.read_text(encoding="utf-8-sig")  # a byte-order mark is not the text
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingError(f"{source}: cannot read the article as UTF-8 text ({exc})") from exc
     article = Article(text, args.date, args.publisher, args.url, source.name)
@@ -479,6 +481,7 @@ def parser() -> argparse.ArgumentParser:
     )
     draft.add_argument("--url", help="the article's http(s) link, for each draft's source")
     draft.add_argument("--out", required=True, help="the drafts' events file (.yaml) to write")
+    draft.add_argument("--force", action="store_true", help="replace --out if it exists")
     draft.add_argument(
         "--compare",
         metavar="EVENTS",

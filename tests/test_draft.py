@@ -218,6 +218,11 @@ def test_the_type_comes_from_the_wording(sentence: str, event_type: EventType) -
     assert find_type(sentence).event_type == event_type
 
 
+def test_dozens_is_at_least_24_never_an_exact_count() -> None:
+    [figure] = find_figures("Dozens of civilians were killed.")
+    assert (figure.value, figure.qualifier) == (24, "at least")
+
+
 def test_figures_keep_their_qualifier_and_note() -> None:
     found = find_figures(
         "At least 11 people were killed, four people had died, a family with three children had "
@@ -371,5 +376,16 @@ def test_the_draft_command_refuses_bad_input_and_writes_nothing(tmp_path: Path) 
     assert main(args, io.StringIO(), err) == 1
     assert "nothing written" in err.getvalue()
     assert not target.exists()
+    # An existing file is never overwritten without --force (the curated events file, say).
+    kept = tmp_path / "events.yaml"
+    kept.write_text("# curated by hand\n", encoding="utf-8")
+    article = tmp_path / "article.txt"
+    article.write_text("In Brussels, ministers met.", encoding="utf-8")
+    args = ["draft", str(article), "--date", "2022-02-28", "--publisher", "W", "--out", str(kept)]
+    assert main(args, io.StringIO(), err) == 1
+    assert "exists: choose another --out, or add --force" in err.getvalue()
+    assert kept.read_text(encoding="utf-8") == "# curated by hand\n"
+    assert main([*args, "--force"], io.StringIO(), io.StringIO()) == 0
+    assert load_events(kept).events[0].place.name == "Brussels"
     with pytest.raises(SystemExit):
         main(["draft", str(nothing), "--date", "28/02/2022", "--publisher", "W", "--out", "x.yaml"])

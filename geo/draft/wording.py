@@ -156,7 +156,8 @@ def find_figures(text: str) -> list[FigureFinding]:
             continue  # the verb belongs to another clause
         qualifier = _QUALIFIERS.get((found["qualifier"] or "").lower(), "exact")
         if found["number"].lower() in ("dozens", "hundreds"):
-            qualifier = "more than" if qualifier == "exact" else qualifier
+            # "dozens" is two dozen or more: at least 24, never an exact count.
+            qualifier = "at least" if qualifier == "exact" else qualifier
         including = _INCLUDING.search(found["rest"])
         note = f"{including[0]}" if including else None
         out.append(
