@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -25,7 +24,9 @@ from geo.draft.wording import (
 )
 from geo.errors import DraftError
 from geo.gazetteer import Entry, Gazetteer
+from geo.importers import slugify
 from geo.model import Event, Figure, Geocoded, Origin, Place, Source, country_name
+from geo.text import fold
 from geo.vocabulary import style_of
 
 DRAFT_TAG = "draft"
@@ -377,9 +378,7 @@ def _title(group: _Group) -> str:
 
 def _draft_id(group: _Group) -> str:
     words = f"s{group.sentences[0].number}-{group.kind.event_type.value}-{group.place.name}"
-    ascii_words = unicodedata.normalize("NFKD", words).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_words.lower()).strip("-")
-    return f"draft-{slug}"[:80].rstrip("-")
+    return slugify("draft-" + fold(words).replace("_", "-"))
 
 
 def _columns(group: _Group, confidence: Confidence, notes: Sequence[str]) -> dict[str, str]:
