@@ -13,12 +13,21 @@ from geo.model import Event, Origin, Source
 
 _T = TypeVar("_T")
 
-# The schema's limits (geo.model.Event): a merge never gives an event the loader refuses.
-MAX_ACTORS = 50
-MAX_FIGURES = 20
-MAX_SOURCES = 50
-MAX_TAGS = 50
-MAX_SUMMARY = 10_000
+
+def _most(field_name: str) -> int:
+    """How many items (or characters) the schema allows in an event's field."""
+    limits = [
+        m.max_length for m in Event.model_fields[field_name].metadata if hasattr(m, "max_length")
+    ]
+    return int(limits[0])
+
+
+# The schema's own limits (geo.model.Event): a merge never gives an event the loader refuses.
+MAX_ACTORS = _most("actors")
+MAX_FIGURES = _most("fatalities")
+MAX_SOURCES = _most("sources")
+MAX_TAGS = _most("tags")
+MAX_SUMMARY = _most("summary")
 
 
 def merge_drafts(events: Sequence[Event]) -> Event:
