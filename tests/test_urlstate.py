@@ -116,7 +116,7 @@ def test_any_hostile_query_parses_without_raising_and_yields_only_clean_values(p
     f = state.event_filter
     assert all(isinstance(t, EventType) for t in f.types)
     assert all(len(c) == 2 and c.isupper() for c in f.countries)
-    assert f.precisions <= {1, 2, 3}
+    assert f.precisions <= {0, 1, 2, 3}  # 0: the source did not say (README, URL parameters)
     assert len(f.text) <= 200
     assert state.selected is None or all(ch.isalnum() or ch in "-_" for ch in state.selected)
     assert state.tiles in {"offline", "osm"}
