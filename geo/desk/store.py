@@ -275,6 +275,10 @@ class _PgCursor:
         return self._cursor.fetchone()
 
 
+# The advisory lock key that serialises schema setup (any fixed 64-bit number of our own).
+SETUP_LOCK = 0x4576_656E_7441_746C  # "EventAtl"
+
+
 class PostgresDatabase:
     """PostgreSQL with PostGIS: the desk shared by every replica. Published points are also a
     geometry column with a GiST index, for viewport queries over large desks."""
@@ -287,6 +291,9 @@ class PostgresDatabase:
 
     def setup(self) -> None:
         with self.transaction() as cursor:
+            # Replicas start together, and two setups at once deadlock on the tables' DDL
+            # locks. One at a time: the lock is held until this transaction ends.
+            cursor.execute("SELECT pg_advisory_xact_lock(?)", (SETUP_LOCK,))
             script = _COMMON_TABLES + _REVISIONS.format(serial="BIGSERIAL PRIMARY KEY")
             for statement in script.split(";"):
                 if statement.strip():
