@@ -53,6 +53,8 @@ class Catalog(Protocol):
 
     def countries(self) -> list[str]: ...
 
+    def country_counts(self) -> dict[str, int]: ...
+
     def label_counts(self) -> dict[str, int]: ...
 
     def date_bounds(self) -> tuple[dt.date, dt.date] | None: ...
@@ -127,6 +129,9 @@ class ListCatalog:
 
     def countries(self) -> list[str]:
         return countries_of(self._events)
+
+    def country_counts(self) -> dict[str, int]:
+        return dict(Counter(e.place.country for e in self._events if e.place.country))
 
     def label_counts(self) -> dict[str, int]:
         return label_counts(self._events)

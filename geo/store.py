@@ -370,13 +370,17 @@ class EventStore:
         return self._remembered(("unplaced", event_filter), compute)
 
     def countries(self) -> list[str]:
-        def compute() -> list[str]:
-            rows = self.con.execute(
-                "SELECT DISTINCT country FROM events WHERE country IS NOT NULL ORDER BY 1"
-            ).fetchall()
-            return [str(country) for (country,) in rows]
+        return sorted(self.country_counts())
 
-        return list(self._remembered("countries", compute))
+    def country_counts(self) -> dict[str, int]:
+        def compute() -> dict[str, int]:
+            rows = self.con.execute(
+                "SELECT country, count(*) FROM events WHERE country IS NOT NULL "
+                "GROUP BY country ORDER BY 1"
+            ).fetchall()
+            return {str(country): int(n) for country, n in rows}
+
+        return dict(self._remembered("country_counts", compute))
 
     def label_counts(self) -> dict[str, int]:
         """The most frequent source labels and their counts (a GDELT file has hundreds)."""

@@ -325,11 +325,37 @@ def test_go_to_place_centres_the_map_on_submit_only():
     assert any("Homyel' region" in c.value for c in at.caption)
 
 
-def test_go_to_an_ambiguous_place_says_so():
+def test_go_to_a_name_shared_abroad_goes_where_the_events_are():
+    """Odesa, Texas shares the name, but the events are in Ukraine: no question asked."""
     at = run()
     next(t for t in at.text_input if t.label == "Go to place").input("Odessa")
     next(b for b in at.button if b.label == "Go").click().run()
-    assert at.warning and "ambiguous" in at.warning[0].value
+    args = map_args(at)
+    assert abs(args["center"][0] - 46.48) < 0.05 and abs(args["center"][1] - 30.73) < 0.05
+    assert any("Centred on Odesa — Odesa region, Ukraine" in c.value for c in at.caption)
+    assert not at.warning
+
+
+def test_go_to_an_ambiguous_place_offers_a_pick_list_under_the_box():
+    at = run()
+    next(t for t in at.text_input if t.label == "Go to place").input("Springfield")
+    next(b for b in at.button if b.label == "Go").click().run()
+    pick = at.selectbox(key="go_to_place_pick")
+    assert pick.label == "Which Springfield?"
+    labels = list(pick.options)  # as the reader sees them
+    assert "Springfield — Illinois, United States (population 114,394)" in labels
+    pick.select_index(next(i for i, label in enumerate(labels) if "Illinois" in label)).run()
+    args = map_args(at)
+    assert abs(args["center"][0] - 39.80) < 0.05 and abs(args["center"][1] + 89.64) < 0.05
+    assert not [s for s in at.selectbox if s.key == "go_to_place_pick"]  # answered
+
+
+def test_go_to_a_place_that_is_not_known_says_what_to_do():
+    at = run()
+    next(t for t in at.text_input if t.label == "Go to place").input("Qqqxyzzy")
+    next(b for b in at.button if b.label == "Go").click().run()
+    assert at.warning and "No place called 'Qqqxyzzy'" in at.warning[0].value
+    assert "add the country" in at.warning[0].value
 
 
 def test_events_without_coordinates_are_listed_and_explained(tmp_path, monkeypatch):

@@ -16,15 +16,14 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 import streamlit as st
-from geopy.location import Location
 from streamlit.delta_generator import DeltaGenerator
 
 from geo.catalog import Catalog, catalog_of, type_options
-from geo.errors import AmbiguousPlaceError, DataFileError, EventAtlasError, Problem
+from geo.errors import DataFileError, EventAtlasError, Problem
 from geo.escape import escape_markdown
 from geo.export import to_csv, to_geojson_text
 from geo.filters import EventFilter
-from geo.gazetteer import Gazetteer
+from geo.gazetteer import Candidate, Gazetteer, PlaceAnswer, PlaceContext
 from geo.importers import TableShape, export_acled_csv, import_file, table_shape
 from geo.io.columns import FIELDS
 from geo.io.dates import FORMATS as DATE_FORMATS
@@ -369,30 +368,84 @@ def search_aliases(
 
 
 GO_TO_ZOOM = {"city": 10, "region": 7, "country": 5}
+K_GO_CHOICES = "go_to_place_choices"
+K_GO_PICK = "go_to_place_pick"
+K_GO_TARGET = "go_to_place_target"
 
 
-def go_to_place() -> MapView | None:
-    """The "go to place" box: geocodes offline on submit, never per keystroke."""
+def go_to_place(catalog: Catalog) -> MapView | None:
+    """The "go to place" box: geocodes offline on submit, never per keystroke. A name is first
+    looked for in the countries the events are in; a name that may mean several places gets
+    a pick list right under the box. Answers also come as a toast, seen wherever the reader
+    has scrolled the sidebar to."""
     with st.form("go_to_place", border=False):
         query = st.text_input(
-            "Go to place", max_chars=100, placeholder="e.g. Kharkiv, Київ, Gomel region"
+            "Go to place", max_chars=100, placeholder="e.g. Kharkiv, Київ, Odesa, Ukraine"
         )
         submitted = st.form_submit_button("Go")
-    if not submitted or not query.strip():
+    target = st.session_state.pop(K_GO_TARGET, None)
+    if submitted and query.strip():
+        target = _go_to(query.strip(), catalog)
+    _place_choices()
+    if isinstance(target, MapView):
+        return target
+    return None
+
+
+def _go_to(query: str, catalog: Catalog) -> MapView | None:
+    st.session_state.pop(K_GO_CHOICES, None)
+    st.session_state.pop(K_GO_PICK, None)
+    answer = gazetteer().resolve(query, PlaceContext(catalog.country_counts()))
+    if answer.ambiguous:
+        st.session_state[K_GO_CHOICES] = answer
+        st.toast(f"'{query}' may be {len(answer.choices)} places: pick one under the Go button.")
         return None
-    try:
-        found = gazetteer().geocode(query.strip())
-    except AmbiguousPlaceError as error:
-        st.warning(escape_markdown(str(error)))
+    if answer.best is None:
+        note = f" ({answer.note})" if answer.note else ""
+        message = (
+            f"No place called '{query}' in the offline gazetteer{note}. Check the spelling, or "
+            "add the country: 'Odesa, Ukraine'."
+        )
+        st.warning(escape_markdown(message))
+        st.toast(escape_markdown(message))
         return None
-    if not isinstance(found, Location):
-        st.warning(escape_markdown(f"No place called '{query.strip()}' in the offline gazetteer."))
-        return None
-    raw = found.raw if isinstance(found.raw, dict) else {}
-    note = "close match: " if raw.get("fuzzy") else ""
-    st.caption(escape_markdown(f"Centred on {note}{found.address}"))
-    zoom = GO_TO_ZOOM.get(str(raw.get("kind")), 8)
-    return MapView(round(found.latitude, 4), round(found.longitude, 4), zoom)
+    return _centred_on(answer.best)
+
+
+def _centred_on(place: Candidate) -> MapView:
+    note = "close match: " if place.fuzzy else ""
+    message = f"Centred on {note}{place.label}"
+    st.caption(escape_markdown(message))
+    st.toast(escape_markdown(message))
+    zoom = GO_TO_ZOOM.get(place.kind, 8)
+    return MapView(round(place.latitude, 4), round(place.longitude, 4), zoom)
+
+
+def _place_choices() -> None:
+    answer = st.session_state.get(K_GO_CHOICES)
+    if not isinstance(answer, PlaceAnswer):
+        return
+    st.selectbox(
+        f"Which {answer.query}?",
+        options=list(range(len(answer.choices))),
+        format_func=lambda i: answer.choices[i].label,
+        index=None,
+        placeholder="Pick the place you mean",
+        key=K_GO_PICK,
+        on_change=_picked_place,
+    )
+
+
+def _picked_place() -> None:
+    answer = st.session_state.get(K_GO_CHOICES)
+    pick = st.session_state.get(K_GO_PICK)
+    if isinstance(answer, PlaceAnswer) and isinstance(pick, int):
+        place = answer.choices[pick]
+        st.session_state[K_GO_TARGET] = MapView(
+            round(place.latitude, 4), round(place.longitude, 4), GO_TO_ZOOM.get(place.kind, 8)
+        )
+        st.session_state[K_GO_CHOICES] = None
+        st.toast(escape_markdown(f"Centred on {place.label}"))
 
 
 def type_option_label(event_type: EventType) -> str:

@@ -63,7 +63,7 @@ def map_page(app_dir: Path) -> None:
             key=page.K_PREC,
             placeholder="Any precision",
         )
-        jump = page.go_to_place()
+        jump = page.go_to_place(catalog)
         st.radio(
             "Basemap",
             options=list(page.TILE_LABELS),

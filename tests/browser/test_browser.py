@@ -681,3 +681,42 @@ def test_uploading_a_tracker_csv_shows_the_column_guesses_and_its_events(
     expect(page.get_by_text("not a web address", exact=False).first).to_be_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "import-tracker.png"), full_page=True)
+
+
+def test_go_to_place_finds_the_towns_readers_mean_and_asks_when_it_cannot_tell(
+    page: Page, start_app: Any
+) -> None:
+    """On the shipped data (Ukraine), "Odesa" is Odesa, Ukraine; "Springfield" is asked about
+    under the box; each answer is also a toast, seen wherever the sidebar is scrolled."""
+    server = start_app(APP_DIR / "data" / "events.yaml")
+    open_app(page, server)
+    box = sidebar(page).get_by_label("Go to place", exact=True)
+    box.fill("Odesa")
+    sidebar(page).get_by_role("button", name="Go", exact=True).click()
+    expect(
+        page.get_by_test_id("stToast").filter(has_text="Centred on Odesa — Odesa region, Ukraine")
+    ).to_be_visible()
+    expect(page).to_have_url(re.compile(r"[?&]lat=46\.4\d*&lon=30\.7\d*&z=10"))
+    frame = wait_map_idle(page)
+    zoom, lat, lon = frame.evaluate(MAP_VIEW_JS)
+    assert zoom == 10 and abs(lat - 46.48) < 0.05 and abs(lon - 30.73) < 0.05
+
+    box.fill("Springfield")
+    sidebar(page).get_by_role("button", name="Go", exact=True).click()
+    pick = sidebar(page).get_by_label("Which Springfield?", exact=True)
+    expect(pick).to_be_visible()
+    expect(
+        page.get_by_test_id("stToast").filter(has_text="pick one under the Go button")
+    ).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "go-to-place-pick.png"))
+    illinois = page.get_by_role("option", name=re.compile(r"^Springfield — Illinois, United"))
+    for _ in range(3):  # the first click on a select box may only take the focus
+        pick.click()
+        try:
+            illinois.wait_for(timeout=2_000)
+            break
+        except Exception:
+            continue
+    illinois.click()
+    expect(page).to_have_url(re.compile(r"[?&]lat=39\.8\d*&lon=-89\.6\d*&z=10"))
+    expect(sidebar(page).get_by_label("Which Springfield?", exact=True)).to_have_count(0)
