@@ -57,6 +57,13 @@ SETTINGS: tuple[Setting, ...] = (
         "admin gives everyone else their roles).",
     ),
     Setting(
+        "EVENT_ATLAS_TWO_PERSON_RULE",
+        "on",
+        "`on`: whoever made the last change to an event neither verifies nor publishes it (an "
+        "admin may override, with a reason that goes into the history). `off` relaxes it for a "
+        "one-person desk; each such move is then recorded as made by its last editor.",
+    ),
+    Setting(
         "EVENT_ATLAS_ROLE_PREFIX",
         "",
         "Prefix of the sign-in provider's group names that carry desk roles: with `atlas-`, the "
@@ -113,3 +120,10 @@ def desk_admins(environ: Mapping[str, str] = os.environ) -> frozenset[str]:
 
 def role_prefix(environ: Mapping[str, str] = os.environ) -> str:
     return _get("EVENT_ATLAS_ROLE_PREFIX", environ)
+
+
+def two_person_rule(environ: Mapping[str, str] = os.environ) -> bool:
+    value = _get("EVENT_ATLAS_TWO_PERSON_RULE", environ).lower()
+    if value not in ("on", "off"):
+        raise SettingError(f"EVENT_ATLAS_TWO_PERSON_RULE={value!r}: use on or off")
+    return value == "on"

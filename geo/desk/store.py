@@ -15,14 +15,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from pydantic import ValidationError
+
 from geo.desk.diff import Change, diff
-from geo.desk.roles import Action, Editor, Role, parse_roles
+from geo.desk.merge import Conflict, Merged, Side, merge3, path_label
+from geo.desk.roles import Action, Editor, NotAllowedError, Role, parse_roles
 from geo.desk.workflow import STATUS_LABELS, Move, Status, target_of
 from geo.errors import EventAtlasError
 from geo.model import Event
@@ -39,20 +42,46 @@ class DeskUnavailableError(DeskError):
 
 
 class EditConflictError(DeskError):
-    """Someone saved the event after the version this edit started from."""
+    """Someone saved the event after the version this edit started from. For a save, the two
+    versions were merged field by field, and `conflicts` lists the fields both changed (the
+    editor picks a side for each); for a status move, the move is simply refused."""
 
-    def __init__(self, current: DeskEvent, by: str, at: dt.datetime, changes: list[Change]):
+    def __init__(
+        self,
+        current: DeskEvent,
+        by: str,
+        at: dt.datetime,
+        changes: list[Change],
+        merged: Merged | None = None,
+    ):
         self.current = current
         self.by = by
         self.at = at
         self.changes = changes
-        fields = ", ".join(c.field for c in changes[:8]) or "its status"
-        more = f" and {len(changes) - 8} more" if len(changes) > 8 else ""
-        super().__init__(
-            f"{by} saved this event at {at:%H:%M:%S} UTC (now version {current.version}) while "
-            f"you were editing; they changed {fields}{more}. Nothing was saved: your text is kept. "
-            "Compare, then save again to put your version on top of theirs"
-        )
+        self.merged = merged
+        if merged is not None and merged.conflicts:
+            both = ", ".join(c.label for c in merged.conflicts)
+            theirs = ", ".join(merged.taken_from_theirs)
+            kept = f" Their other changes ({theirs}) are kept." if theirs else ""
+            message = (
+                f"{by} saved this event at {at:%H:%M:%S} UTC (now version {current.version}) "
+                f"while you were editing. You both changed {both}: choose yours or theirs for "
+                f"each (or edit it), then save again.{kept} Nothing was saved yet; your text "
+                "is kept"
+            )
+        else:
+            fields = ", ".join(path_label(c.field) for c in changes[:8]) or "its status"
+            more = f" and {len(changes) - 8} more" if len(changes) > 8 else ""
+            message = (
+                f"{by} saved this event at {at:%H:%M:%S} UTC (now version {current.version}) "
+                f"while you were looking at it; they changed {fields}{more}. Nothing was done: "
+                "look at their version, then try again"
+            )
+        super().__init__(message)
+
+    @property
+    def conflicts(self) -> list[Conflict]:
+        return self.merged.conflicts if self.merged is not None else []
 
 
 @dataclass(frozen=True)
@@ -340,6 +369,10 @@ class PostgresDatabase:
         return sql, (west, south, east, north)
 
 
+def _joined(*parts: str) -> str:
+    return "; ".join(p.strip() for p in parts if p.strip())
+
+
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
@@ -409,14 +442,22 @@ def _desk_event(row: Sequence[Any]) -> DeskEvent:
 class DeskStore:
     """Events at the desk. Every method that changes something takes the editor doing it."""
 
-    def __init__(self, database: _Database, clock: Callable[[], dt.datetime] = _now) -> None:
+    def __init__(
+        self,
+        database: _Database,
+        clock: Callable[[], dt.datetime] = _now,
+        *,
+        two_person_rule: bool = True,
+    ) -> None:
         self.database = database
         self._clock = clock
+        # Whoever made the last change to an event neither verifies nor publishes it.
+        self.two_person_rule = two_person_rule
         database.setup()
 
     @classmethod
-    def open(cls, url: str, base: Path | None = None) -> DeskStore:
-        return cls(open_database(url, base))
+    def open(cls, url: str, base: Path | None = None, *, two_person_rule: bool = True) -> DeskStore:
+        return cls(open_database(url, base), two_person_rule=two_person_rule)
 
     # ----------------------------------------------------------------- reading
 
@@ -511,29 +552,120 @@ class DeskStore:
         expected_version: int,
         comment: str = "",
         action: str = "edit",
+        *,
+        choices: Mapping[str, Side] | None = None,
     ) -> DeskEvent:
         """A new version of the working copy. It is a draft again: changed work is unverified,
-        and readers keep the published version until it is published again."""
+        and readers keep the published version until it is published again.
+
+        When someone saved since `expected_version` (the version the editor opened), the two
+        versions are merged field by field against it (geo.desk.merge): what only they
+        changed is kept, what only this editor changed is taken, and a field both changed is
+        settled by `choices`, or the save is refused with EditConflictError listing those
+        fields. So a save never reverts a field its editor did not touch."""
         editor.require(Action.EDIT)
         data = event_data(event)
         with self.database.transaction() as cursor:
-            current = self._current(cursor, event.id, expected_version)
+            current = self._get(cursor, event.id)
+            if current is None:
+                raise DeskError(f"no event '{event.id}' at the desk")
             if current.status is Status.ARCHIVED:
                 raise DeskError(f"'{event.id}' is archived: restore it as a draft to edit it")
+            if current.version != expected_version:
+                data, comment = self._merged(
+                    cursor, current, expected_version, data, comment, choices or {}
+                )
             return self._write(
                 cursor, editor, current, data, Status.DRAFT, action, comment, publish=False
             )
 
+    def _merged(
+        self,
+        cursor: _Cursor,
+        current: DeskEvent,
+        opened: int,
+        yours: dict[str, Any],
+        comment: str,
+        choices: Mapping[str, Side],
+    ) -> tuple[dict[str, Any], str]:
+        """This editor's version merged with the one saved since `opened`, and the record's
+        comment saying so."""
+        base = self._data_at(cursor, current.id, opened)
+        merged = merge3(base, yours, current.data, choices)
+        by, at = self._saved_since(cursor, current, opened)
+        if merged.conflicts:
+            raise EditConflictError(current, by, at, diff(base, current.data), merged)
+        try:
+            data = event_data(Event.model_validate(merged.data))
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"])
+            raise DeskError(
+                f"your changes and {by}'s do not fit together: {where}: {problem['msg']}. "
+                "Nothing was saved: change that field and save again"
+            ) from exc
+        note = f"merged with version {current.version} by {by}"
+        if merged.taken_from_theirs:
+            note += f"; their {', '.join(merged.taken_from_theirs)} kept"
+        if merged.settled:
+            picked = ", ".join(
+                f"{c} {'mine' if side == 'yours' else 'theirs'}"
+                for c, side in self._labelled(merged).items()
+            )
+            note += f"; chosen: {picked}"
+        return data, f"{comment.strip()} ({note})" if comment.strip() else note
+
+    @staticmethod
+    def _labelled(merged: Merged) -> dict[str, Side]:
+        labels = {c.key: c.label for c in merged.settled_conflicts}
+        return {labels.get(key, key): side for key, side in merged.settled.items()}
+
+    def _data_at(self, cursor: _Cursor, event_id: str, version: int) -> dict[str, Any] | None:
+        """The event's data as it was at `version` (None when no revision has it)."""
+        cursor.execute(
+            "SELECT after FROM desk_revisions WHERE event_id = ? AND version = ? ORDER BY seq DESC",
+            (event_id, version),
+        )
+        row = cursor.fetchone()
+        return _json(row[0]) if row else None
+
+    def _saved_since(
+        self, cursor: _Cursor, current: DeskEvent, version: int
+    ) -> tuple[str, dt.datetime]:
+        """Who saved the event after `version` (the latest of them), and when."""
+        cursor.execute(
+            "SELECT actor, actor_name, at FROM desk_revisions WHERE event_id = ? "
+            "AND version > ? ORDER BY seq DESC",
+            (current.id, version),
+        )
+        later = cursor.fetchall()
+        actor, name, at = later[0] if later else (current.updated_by, "", current.updated_at)
+        by = f"{name} <{actor}>" if name and name != actor else actor
+        return by, at if isinstance(at, dt.datetime) else _when(str(at))
+
     def move(
-        self, editor: Editor, event_id: str, move: Move, expected_version: int, comment: str = ""
+        self,
+        editor: Editor,
+        event_id: str,
+        move: Move,
+        expected_version: int,
+        comment: str = "",
+        *,
+        override: str = "",
     ) -> DeskEvent:
-        """Submit, verify, send back, publish, archive or restore."""
+        """Submit, verify, send back, publish, archive or restore. Verify and publish follow
+        the two-person rule: not by the version's last editor, unless an admin overrides it
+        with a reason (`override`), which goes into the record."""
         from geo.desk.workflow import MOVES
 
         editor.require(MOVES[move][2])
         with self.database.transaction() as cursor:
             current = self._current(cursor, event_id, expected_version)
             status = target_of(move, current.status)
+            if move in (Move.VERIFY, Move.PUBLISH):
+                comment = self._second_pair_of_eyes(
+                    cursor, editor, current.id, move, comment, override
+                )
             if move is Move.PUBLISH:
                 Event.model_validate(current.data)  # never publish what the loader would refuse
             return self._write(
@@ -547,6 +679,51 @@ class DeskStore:
                 publish=move is Move.PUBLISH,
                 withdraw=move is Move.ARCHIVE,
             )
+
+    def last_editor(self, event_id: str) -> str | None:
+        """Who made the last change to the event's content (a status move changes none)."""
+        with self.database.transaction() as cursor:
+            return self._last_editor(cursor, event_id)
+
+    def _last_editor(self, cursor: _Cursor, event_id: str) -> str | None:
+        cursor.execute(
+            "SELECT actor, before, after FROM desk_revisions WHERE event_id = ? ORDER BY seq DESC",
+            (event_id,),
+        )
+        for actor, before, after in cursor.fetchall():
+            if before is None or _json(before) != _json(after):
+                return str(actor)
+        return None
+
+    def _second_pair_of_eyes(
+        self,
+        cursor: _Cursor,
+        editor: Editor,
+        event_id: str,
+        move: Move,
+        comment: str,
+        override: str,
+    ) -> str:
+        """The two-person rule: whoever made the last change does not verify or publish it.
+        Returns the record's comment, which says when the rule was relaxed or overridden."""
+        if self._last_editor(cursor, event_id) != editor.email:
+            return comment
+        verb = "verify" if move is Move.VERIFY else "publish"
+        if not self.two_person_rule:
+            return _joined(comment, f"{verb} by its last editor: the two-person rule is off")
+        reason = override.strip()
+        if reason and Role.ADMIN in editor.roles:
+            return _joined(f"two-person rule overridden by {editor.email}: {reason}", comment)
+        if reason:
+            raise NotAllowedError(
+                f"only an admin may override the two-person rule; {editor.email} is not one"
+            )
+        raise NotAllowedError(
+            f"{editor.email} made the last change to this version, so someone else must "
+            f"{verb} it (two-person rule): ask another "
+            f"{'verifier' if move is Move.VERIFY else 'publisher'}"
+            + (", or override it with a reason" if Role.ADMIN in editor.roles else "")
+        )
 
     def revert(
         self, editor: Editor, event_id: str, seq: int, expected_version: int, comment: str = ""
@@ -605,24 +782,9 @@ class DeskStore:
         if current is None:
             raise DeskError(f"no event '{event_id}' at the desk")
         if current.version != expected_version:
-            cursor.execute(
-                "SELECT actor, actor_name, at FROM desk_revisions WHERE event_id = ? "
-                "AND version > ? ORDER BY seq DESC",
-                (event_id, expected_version),
-            )
-            later = cursor.fetchall()
-            cursor.execute(
-                "SELECT after FROM desk_revisions WHERE event_id = ? AND version = ? "
-                "ORDER BY seq DESC",
-                (event_id, expected_version),
-            )
-            base = cursor.fetchone()
-            actor, name, at = later[0] if later else (current.updated_by, "", current.updated_at)
-            by = f"{name} <{actor}>" if name and name != actor else actor
-            at_time = at if isinstance(at, dt.datetime) else _when(str(at))
-            raise EditConflictError(
-                current, by, at_time, diff(_json(base[0]) if base else None, current.data)
-            )
+            by, at = self._saved_since(cursor, current, expected_version)
+            base = self._data_at(cursor, event_id, expected_version)
+            raise EditConflictError(current, by, at, diff(base, current.data))
         return current
 
     def _write(

@@ -25,7 +25,7 @@ K_SHOWN_MARK = "publication_mark_shown"
 @st.cache_resource(show_spinner="Opening the desk…")
 def desk_store(url: str, app_dir: str) -> DeskStore:
     """One store per process (the database holds the state; this holds no data)."""
-    return DeskStore.open(url, base=Path(app_dir))
+    return DeskStore.open(url, base=Path(app_dir), two_person_rule=settings.two_person_rule())
 
 
 class _LastGood:
