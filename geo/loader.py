@@ -225,6 +225,8 @@ def _describe(error: Any, path: Path_) -> str:
     hint = _HINTS.get(kind)
     if kind == "missing":
         return f"required field is missing: {hint}"
+    if kind == "string_too_short" and (error.get("ctx") or {}).get("min_length") == 1:
+        return "empty: fill it in"
     return f"{message}" + (f" ({hint})" if hint else "")
 
 

@@ -4,6 +4,7 @@ is handed the signed-in editor the desk page found; sign-in itself is tested in 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -107,6 +108,7 @@ def seed_text() -> str:
 
 def drafted(text: str) -> AppTest:
     at = AppTest.from_function(_tab, default_timeout=60).run()
+    at.date_input(key="df_article_date").set_value(dt.date(2022, 2, 28))
     at.text_area(key="df_article_text").set_value(text)
     at.text_input(key="df_article_publisher").set_value("Test Wire")
     at.text_input(key="df_article_url").set_value("https://example.org/story")
@@ -175,7 +177,8 @@ def test_accept_and_edit_opens_the_new_desk_draft(desk: DeskStore) -> None:
     edit.click().run()
     [saved] = desk.events()
     assert at.session_state["desk_open_event"] == saved.id
-    assert "open in the Events tab" in at.session_state["desk_flash"]
+    assert at.session_state["desk_tab_next"] == "Events"  # the desk shows it there next
+    assert "open here to edit" in at.session_state["desk_flash"]
     assert titles(at) == []
 
 
@@ -219,8 +222,22 @@ def test_an_empty_article_is_refused_and_typed_text_stays(desk: DeskStore) -> No
     assert desk.events() == []
 
 
+def test_without_the_article_date_nothing_is_drafted(desk: DeskStore) -> None:
+    """Relative dates are read from it: it has no default (today would misdate an older
+    article's events), and a missing one is asked for."""
+    at = AppTest.from_function(_tab, default_timeout=60).run()
+    assert at.date_input(key="df_article_date").value is None
+    at.text_area(key="df_article_text").set_value(BRUSSELS)
+    at.text_input(key="df_article_publisher").set_value("Test Wire")
+    at.button(key="article_draft_go").click().run()
+    assert any("give the article's date first" in e for e in texts(at.error))
+    assert at.text_area(key="df_article_text").value == BRUSSELS
+    assert titles(at) == [] and desk.events() == []
+
+
 def test_a_missing_publisher_is_refused_and_the_article_stays(desk: DeskStore) -> None:
     at = AppTest.from_function(_tab, default_timeout=60).run()
+    at.date_input(key="df_article_date").set_value(dt.date(2022, 2, 28))
     at.text_area(key="df_article_text").set_value(BRUSSELS)
     at.button(key="article_draft_go").click().run()
     assert any("give the publisher" in e for e in texts(at.error))
@@ -230,6 +247,7 @@ def test_a_missing_publisher_is_refused_and_the_article_stays(desk: DeskStore) -
 
 def test_a_bad_link_is_refused_in_words(desk: DeskStore) -> None:
     at = AppTest.from_function(_tab, default_timeout=60).run()
+    at.date_input(key="df_article_date").set_value(dt.date(2022, 2, 28))
     at.text_area(key="df_article_text").set_value("In Brussels, ministers met.")
     at.text_input(key="df_article_publisher").set_value("Test Wire")
     at.text_input(key="df_article_url").set_value("javascript:alert(1)")

@@ -159,7 +159,7 @@ def test_a_source_without_its_quote_is_refused_with_the_loader_message() -> None
     with pytest.raises(DataFileError) as refused:
         checked_event(form_data(values))
     assert [(p.field, p.message) for p in refused.value.problems] == [
-        ("sources[0].quote", "String should have at least 1 character")
+        ("sources[0].quote", "empty: fill it in")
     ]
 
 

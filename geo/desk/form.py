@@ -5,20 +5,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from geo.errors import DataFileError, GeocodingError, Problem
+from geo.desk.merge import merge3
+from geo.errors import DataFileError, Problem
+from geo.gazetteer import Candidate, Gazetteer, PlaceContext
 from geo.loader import check_event_data
 from geo.model import Event
 
 FORM_FILE = "desk form"
 FIGURE_KINDS = ("fatalities", "injured")
+FIGURE_KIND_LABELS = {"fatalities": "Killed", "injured": "Injured"}
 QUALIFIERS = ("exact", "at least", "at most", "about", "more than", "fewer than")
 TIME_PRECISIONS = ("day", "approximate", "range")
 SOURCE_COLUMNS = ("publisher", "url", "date", "quote")
-FIGURE_COLUMNS = ("kind", "value", "qualifier", "claimed_by")
+FIGURE_COLUMNS = ("kind", "value", "qualifier", "claimed_by", "note")
+ACTOR_COLUMNS = ("name",)
+# The form's rows: each list of the event, with the columns of one row.
+ROW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sources": SOURCE_COLUMNS,
+    "figures": FIGURE_COLUMNS,
+    "actors": ACTOR_COLUMNS,
+}
+EMPTY_CELL: dict[str, Any] = {"kind": "fatalities", "qualifier": "exact", "value": None}
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,9 @@ class Located:
     country: str
     geo_precision: int
     matched: str
+    geonames_id: int | None = None
+    confidence: float = 1.0
+    fuzzy: bool = False
 
 
 def _blank(value: Any) -> bool:
@@ -42,8 +56,12 @@ def _text(value: Any) -> str:
     return "" if _blank(value) else str(value).strip()
 
 
+def empty_row(list_name: str) -> dict[str, Any]:
+    return {c: EMPTY_CELL.get(c, "") for c in ROW_COLUMNS[list_name]}
+
+
 def form_values(data: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Widget values for an event's data (a new event: empty ones)."""
+    """Widget values for an event's data (a new event: empty ones). Lists are rows of cells."""
     data = data or {}
     place = data.get("place") or {}
     figures = [
@@ -52,6 +70,7 @@ def form_values(data: Mapping[str, Any] | None) -> dict[str, Any]:
             "value": f.get("value"),
             "qualifier": f.get("qualifier", "exact"),
             "claimed_by": f.get("claimed_by", ""),
+            "note": f.get("note") or "",
         }
         for kind in FIGURE_KINDS
         for f in data.get(kind) or []
@@ -77,11 +96,11 @@ def form_values(data: Mapping[str, Any] | None) -> dict[str, Any]:
         "latitude": "" if place.get("latitude") is None else str(place["latitude"]),
         "longitude": "" if place.get("longitude") is None else str(place["longitude"]),
         "geo_precision": place.get("geo_precision", 1),
-        "figures": figures,
-        "sources": sources,
+        "figures": figures or [empty_row("figures")],
+        "sources": sources or [empty_row("sources")],
+        "actors": [{"name": a} for a in data.get("actors") or []] or [empty_row("actors")],
         "summary": data.get("summary", ""),
         "tags": ", ".join(data.get("tags") or []),
-        "actors": ", ".join(data.get("actors") or []),
     }
 
 
@@ -142,6 +161,8 @@ def form_data(values: Mapping[str, Any], keep: Mapping[str, Any] | None = None) 
             "qualifier": _text(row.get("qualifier")) or "exact",
             "claimed_by": _text(row.get("claimed_by")),
         }
+        if _text(row.get("note")):
+            figure["note"] = _text(row.get("note"))
         data.setdefault(kind if kind in FIGURE_KINDS else "fatalities", []).append(figure)
     sources = []
     for row in values.get("sources") or []:
@@ -157,7 +178,7 @@ def form_data(values: Mapping[str, Any], keep: Mapping[str, Any] | None = None) 
     data["sources"] = sources
     data["summary"] = str(values.get("summary") or "")
     data["tags"] = _list(values.get("tags"))
-    data["actors"] = _list(values.get("actors"))
+    data["actors"] = _actors(values.get("actors"))
     if problems:
         raise DataFileError(problems)
     return data
@@ -174,49 +195,129 @@ def _list(text: Any) -> list[str]:
     return [part.strip() for part in str(text or "").split(",") if part.strip()]
 
 
+def _actors(rows: Any) -> list[str]:
+    """One actor per row (a name may hold a comma); text kept from an older form, a list."""
+    if isinstance(rows, str):
+        return _list(rows)
+    names = [
+        _text(row.get("name")) if isinstance(row, Mapping) else _text(row) for row in rows or []
+    ]
+    return [name for name in names if name]
+
+
+def edited_data(opened: Mapping[str, Any] | None, typed: dict[str, Any]) -> dict[str, Any]:
+    """The version the editor opened, with only the fields they changed in the form replaced
+    by what they typed. A field the form shows differently from how it is stored (an empty
+    summary, a figure's default qualifier, a place's region) is left as stored unless the
+    editor changed it, so a save never rewrites what its editor did not touch.
+
+    `typed` is form_data of the widget values (after geocoding)."""
+    if opened is None:
+        return typed
+    as_shown = form_data(form_values(opened), keep=opened)
+    return merge3(_normal(as_shown), _normal(typed), dict(opened), prefer="yours").data
+
+
+def _normal(data: dict[str, Any]) -> dict[str, Any]:
+    """As the desk stores an event (defaults left out), when the schema takes it."""
+    try:
+        event = Event.model_validate(data)
+    except ValueError:
+        return data
+    return event.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+
+
 def checked_event(data: dict[str, Any]) -> Event:
     """The events file's schema, with its messages, naming the form's fields."""
     return check_event_data(data, FORM_FILE)
 
 
-def locate(name: str, country: str, geocoder: Any) -> Located:
-    """The offline gazetteer's best place for a name (a country code narrows it)."""
-    codes = [country.upper()] if country.strip() else None
-    try:
-        location = geocoder.geocode(name, country_codes=codes)
-    except GeocodingError as exc:
-        raise DataFileError([Problem(FORM_FILE, None, "place.name", str(exc))]) from exc
-    if location is None:
+class PlaceChoiceNeeded(DataFileError):
+    """The place name means several places the desk's context cannot tell apart: the editor
+    picks one of `choices` (each with its country and region)."""
+
+    def __init__(self, query: str, choices: Sequence[Candidate]) -> None:
+        self.query = query
+        self.choices = list(choices)
+        super().__init__(
+            [
+                Problem(
+                    FORM_FILE,
+                    None,
+                    "place.name",
+                    f"'{query}' may be {len(self.choices)} different places: pick the one you "
+                    f"mean in the list below, or say where it is ('{_narrowed(query, choices)}')",
+                )
+            ]
+        )
+
+
+def _narrowed(query: str, choices: Sequence[Candidate]) -> str:
+    """An example of the name made unambiguous: by region when the choices share a country."""
+    first = choices[0]
+    same_country = len({c.country for c in choices[:2]}) == 1
+    return f"{query}, {first.region if same_country and first.region else first.country_name}"
+
+
+def place_query(name: str, country: str) -> str:
+    """The name as the editor typed it, narrowed by the country field when that is filled in
+    and the name does not already say where ('Odesa' and 'UA': 'Odesa, UA')."""
+    name, country = name.strip(), country.strip().upper()
+    return f"{name}, {country}" if country and "," not in name else name
+
+
+def locate(
+    name: str, country: str, gazetteer: Gazetteer, context: PlaceContext | None = None
+) -> Located:
+    """The offline gazetteer's place for a name, ranked by the desk's own context (the
+    countries its events are in). Refused with the choices when it may mean several places,
+    refused with advice when it means none."""
+    answer = gazetteer.resolve(place_query(name, country), context)
+    if answer.ambiguous:
+        raise PlaceChoiceNeeded(name.strip(), answer.choices)
+    if answer.best is None:
+        note = f" ({answer.note})" if answer.note else ""
         raise DataFileError(
             [
                 Problem(
                     FORM_FILE,
                     None,
                     "place.name",
-                    f"'{name}' is not in the offline gazetteer: check the spelling, add the "
-                    "country, or type the latitude and longitude",
+                    f"'{name}' is not in the offline gazetteer{note}: check the spelling, add "
+                    "the country ('Odesa, Ukraine'), or type the latitude and longitude",
                 )
             ]
         )
-    raw = location.raw
+    return located_at(answer.best)
+
+
+def located_at(candidate: Candidate) -> Located:
     return Located(
-        latitude=round(float(location.latitude), 5),
-        longitude=round(float(location.longitude), 5),
-        country=str(raw.get("country_code") or ""),
-        geo_precision=int(raw.get("geo_precision") or 1),
-        matched=str(location.address),
+        latitude=round(candidate.latitude, 5),
+        longitude=round(candidate.longitude, 5),
+        country=candidate.country,
+        geo_precision=candidate.geo_precision,
+        matched=candidate.label,
+        geonames_id=candidate.geonames_id,
+        confidence=candidate.confidence,
+        fuzzy=candidate.fuzzy,
     )
 
 
 def geocoded_record(located: Located, query: str, today: dt.date) -> dict[str, Any]:
     """Where the coordinates came from, as the geocode write-back records it."""
-    return {
+    record: dict[str, Any] = {
         "provider": "gazetteer",
         "query": query,
-        "matched_name": located.matched.split(",")[0],
-        "confidence": 1.0,
+        "matched_name": located.matched.split(" — ")[0].split(",")[0],
+        "confidence": located.confidence,
         "date": today.isoformat(),
     }
+    if located.geonames_id is not None:
+        record["geonames_id"] = located.geonames_id
+    if located.fuzzy:
+        record["fuzzy"] = True
+    return record
 
 
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -233,3 +334,73 @@ def new_event_id(title: str, date: dt.date | None, taken: Iterable[str]) -> str:
         candidate = f"{stem}-{number}"
         number += 1
     return candidate
+
+
+# The form's field for a problem the schema names by the event's own path.
+_FIELD_OF_PATH = {
+    "id": "id",
+    "title": "title",
+    "event_type": "event_type",
+    "date": "date",
+    "time_precision": "time_precision",
+    "date_end": "date_end",
+    "place": "place_name",
+    "place.name": "place_name",
+    "place.admin1": "place_name",
+    "place.geocoded": "place_name",
+    "place.country": "country",
+    "place.latitude": "latitude",
+    "place.longitude": "longitude",
+    "place.geo_precision": "geo_precision",
+    "summary": "summary",
+    "tags": "tags",
+    "geometry": "latitude",
+}
+_ROW_PATH = re.compile(r"^(sources|fatalities|injured|actors|tags)\[(\d+)\](?:\.(\w+))?")
+_FIRST_COLUMN = {"sources": "quote", "figures": "value", "actors": "name"}
+
+
+@dataclass(frozen=True)
+class FormField:
+    """Where in the form a problem belongs: a field, or a cell of a row (`row` counts the
+    form's rows, blank ones included), or a whole list (`row` None)."""
+
+    name: str
+    row: int | None = None
+    column: str | None = None
+
+
+def form_field(path: str, values: Mapping[str, Any]) -> FormField | None:
+    """The form's field for a schema path: `injured[0].value` is the number of the first
+    injured row of the form's figures, wherever it sits among the killed ones."""
+    found = _ROW_PATH.match(path)
+    if found:
+        name, index, column = found[1], int(found[2]), found[3]
+        if name == "tags":
+            return FormField("tags")
+        list_name = "figures" if name in FIGURE_KINDS else name
+        rows = list(values.get(list_name) or [])
+        kept = [i for i, row in enumerate(rows) if _counts(list_name, name, row)]
+        row = kept[index] if index < len(kept) else None
+        return FormField(list_name, row, column or _FIRST_COLUMN[list_name])
+    if path in ("sources", "fatalities", "injured", "actors"):
+        return FormField("figures" if path in FIGURE_KINDS else path)
+    for prefix in (path, path.split("[")[0], ".".join(path.split(".")[:2]), path.split(".")[0]):
+        if prefix in _FIELD_OF_PATH:
+            return FormField(_FIELD_OF_PATH[prefix])
+    return None
+
+
+def _counts(list_name: str, path_name: str, row: Any) -> bool:
+    """Whether a form row became an item of the event's list `path_name` (as form_data
+    reads rows: blank ones are skipped)."""
+    if not isinstance(row, Mapping):
+        return False
+    if list_name == "figures":
+        if _blank(row.get("value")) and _blank(row.get("claimed_by")):
+            return False
+        kind = _text(row.get("kind")) or "fatalities"
+        return (kind if kind in FIGURE_KINDS else "fatalities") == path_name
+    if list_name == "sources":
+        return not all(_blank(row.get(c)) for c in SOURCE_COLUMNS)
+    return not _blank(row.get("name"))

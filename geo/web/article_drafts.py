@@ -26,9 +26,9 @@ from geo.model import Event
 from geo.vocabulary import GEO_PRECISION_LABELS, style_of
 from geo.web import page
 from geo.web.component import render_base_map, show_map
-from geo.web.desk import K_FLASH, K_OPEN
+from geo.web.desk_form import K_FLASH, K_OPEN, K_TAB_NEXT
 
-# "df_" keys are kept across runs by the desk page (geo.web.desk._keep_typed_text).
+# What the editor typed; the widgets keep it through runs that do not draw them (an outage).
 K_TEXT = "df_article_text"
 K_PUBLISHER = "df_article_publisher"
 K_URL = "df_article_url"
@@ -46,6 +46,9 @@ class Pending:
     event: Event
     confidence: Confidence
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # A merge keeps the first draft's id: a new serial gives its card new widgets, so the
+    # browser does not show the merged draft with the old card's "Pick to merge" ticked.
+    serial: int = 0
 
     @property
     def confidence_label(self) -> str:
@@ -87,18 +90,20 @@ def article_tab(store: DeskStore, editor: Editor, app_dir: Path) -> None:
         "Paste a news article: each sentence that reports something located becomes a draft "
         "with its place, date, figures and exact words. Nothing is saved until you accept it."
     )
-    st.text_area("Article text", key=K_TEXT, height=220)
+    st.text_area("Article text", key=K_TEXT, height=220, persist_state="session")
     left, middle, right = st.columns([2, 3, 2])
-    left.text_input("Publisher", key=K_PUBLISHER)
-    middle.text_input("Link (optional)", key=K_URL)
-    if K_DATE not in st.session_state:
-        st.session_state[K_DATE] = dt.date.today()
+    left.text_input("Publisher", key=K_PUBLISHER, persist_state="session")
+    middle.text_input("Link (optional)", key=K_URL, persist_state="session")
+    # No default: relative dates ("on Sunday") are read from it, so today's date would place
+    # an older article's events wrongly; the editor types the article's own date.
     right.date_input(
         "Article date",
+        value=None,
         key=K_DATE,
         min_value=EARLIEST_ARTICLE,
         max_value=dt.date.today(),
         format="YYYY-MM-DD",
+        persist_state="session",
     )
     if st.button("Draft events", type="primary", key="article_draft_go"):
         make_drafts(editor)
@@ -114,10 +119,17 @@ def make_drafts(editor: Editor) -> None:
     if _refused(editor):
         return
     url = str(st.session_state.get(K_URL) or "").strip() or None
+    published = st.session_state.get(K_DATE)
+    if not isinstance(published, dt.date):
+        st.error(
+            "Nothing drafted: give the article's date first (the date it was published): "
+            "'on Sunday' or 'last Thursday' are read from it."
+        )
+        return
     try:
         article = Article(
             str(st.session_state.get(K_TEXT) or ""),
-            st.session_state.get(K_DATE) or dt.date.today(),
+            published,
             str(st.session_state.get(K_PUBLISHER) or ""),
             url,
             ARTICLE_NAME,
@@ -184,7 +196,7 @@ def _drafts_list(store: DeskStore, editor: Editor, items: list[Pending]) -> None
 
 
 def _pick_key(item: Pending) -> str:
-    return f"article_pick_{item.event.id}"
+    return f"article_pick_{item.event.id}_{item.serial}"
 
 
 def _draft_card(store: DeskStore, editor: Editor, number: int, item: Pending) -> None:
@@ -246,9 +258,8 @@ def accept_draft(store: DeskStore, editor: Editor, draft_id: str, *, open_after:
     _unlist(item)
     if open_after:
         st.session_state[K_OPEN] = created.id
-        st.session_state[K_FLASH] = (
-            f"{created.title}: a draft at the desk, open in the Events tab to edit."
-        )
+        st.session_state[K_TAB_NEXT] = "Events"
+        st.session_state[K_FLASH] = f"{created.title}: a draft at the desk, open here to edit."
     else:
         st.session_state[K_FLASH] = f"{created.title}: a draft at the desk, attributed to you."
     st.rerun()
@@ -299,7 +310,8 @@ def merge_picked(editor: Editor, draft_ids: list[str]) -> None:
     )
     position = items.index(chosen[0])
     kept = [p for p in items if p.event.id not in wanted]
-    kept.insert(min(position, len(kept)), Pending(merged, confidence, tuple(notes)))
+    serial = max(p.serial for p in items) + 1
+    kept.insert(min(position, len(kept)), Pending(merged, confidence, tuple(notes), serial))
     for item in chosen:
         st.session_state.pop(_pick_key(item), None)
     _set_pending(kept)

@@ -104,7 +104,8 @@ def open_event(page: Any, title: str) -> None:
 
 
 def field(page: Any, label: str) -> Any:
-    return page.get_by_label(label, exact=True).first
+    """The field of that label on the tab in view (every tab's form is on the page)."""
+    return page.get_by_label(label, exact=True).filter(visible=True).first
 
 
 def test_an_event_goes_from_draft_to_readers_through_three_roles(
@@ -132,8 +133,10 @@ def test_an_event_goes_from_draft_to_readers_through_three_roles(
     field(alice, "Source 1: date").fill("2022-02-28")
     alice.get_by_role("button", name="Save draft").click()
     # No quote: refused with the loader's message, and everything typed is still there.
-    expect(alice.get_by_text("Not saved: fix these fields (your text is kept).")).to_be_visible()
-    expect(alice.get_by_text(re.compile(r"sources\[0\]\.quote: "))).to_be_visible()
+    expect(
+        alice.get_by_text("Not saved: fix the 1 field marked below (your text is kept).")
+    ).to_be_visible()
+    expect(alice.get_by_text(re.compile(r"Not saved: fix Source 1: exact quote"))).to_be_visible()
     expect(field(alice, "Title")).to_have_value(TITLE)
     expect(field(alice, "Source 1: publisher")).to_have_value("Wire")
     field(alice, "Source 1: exact quote").fill(QUOTE)
@@ -192,12 +195,20 @@ def test_an_event_goes_from_draft_to_readers_through_three_roles(
         ("alice@example.org", "submit"),
         ("alice@example.org", "create"),
     ]
-    # While a rerun replaces the event's panel, the old one may still be on the page for a
-    # moment: wait until one History tab is left, then open it.
+    # While a run redraws the event's panel, the old panel stays on the page until the run
+    # ends, so for a moment there are two History tabs, and a click may land on the old one.
+    # Click as a person would: again, once the page shows one.
     history_tab = pat.get_by_role("tab", name="History")
-    expect(history_tab).to_have_count(1)
-    history_tab.click()
-    expect(pat.get_by_text(re.compile(r"publish by Pat \(pat@example.org\)"))).to_be_visible()
+    publish_record = pat.get_by_text(re.compile(r"publish by Pat \(pat@example.org\)"))
+    for _ in range(3):
+        expect(history_tab).to_have_count(1)
+        history_tab.first.click()
+        try:
+            expect(publish_record).to_be_visible(timeout=5_000)
+            break
+        except AssertionError:
+            continue
+    expect(publish_record).to_be_visible()
     pat.screenshot(path=str(ARTIFACTS / "desk-history.png"), full_page=True)
 
 
@@ -225,21 +236,23 @@ def test_two_editors_see_each_other_and_the_second_save_keeps_its_text(
     field(bob, "Summary").fill("Bob typed a long summary he must not lose.")
     bob.get_by_role("button", name="Save as a new draft version").click()
     expect(
-        bob.get_by_text(re.compile(r"Alice <alice@example.org> saved this event"))
+        bob.get_by_text(re.compile(r"Alice <alice@example.org> saved version \d+ at"))
     ).to_be_visible()
     expect(field(bob, "Title")).to_have_value("Bob's title")
     expect(field(bob, "Summary")).to_have_value("Bob typed a long summary he must not lose.")
-    bob.screenshot(path=str(ARTIFACTS / "desk-conflict.png"), full_page=True)
     current = store.get(target.id)
     assert current is not None and current.title == "Alice's corrected title"
     # Readers keep the published version until it is published again.
     assert any(e.title == target.title for e in store.published_events())
 
-    # Saving again puts Bob's version on top, knowingly.
+    # Both changed the title: Bob keeps his, knowingly; his summary goes in with it.
+    bob.get_by_text("Keep mine", exact=True).click()
+    expect(bob.get_by_role("radio", name="Keep mine")).to_be_checked()
     bob.get_by_role("button", name="Save as a new draft version").click()
     expect(bob.get_by_text(re.compile(r"Saved 'Bob's title'"))).to_be_visible()
     again = store.get(target.id)
     assert again is not None and again.title == "Bob's title"
+    assert again.data["summary"] == "Bob typed a long summary he must not lose."
 
 
 def test_signed_out_visitors_get_no_form_and_editing_needs_a_role(
@@ -270,7 +283,9 @@ def test_text_of_a_refused_save_survives_losing_the_sign_in(
     field(page, "Title").fill("Carla's half-finished event")
     field(page, "Summary").fill("Three paragraphs Carla typed before lunch.")
     page.get_by_role("button", name="Save draft").click()
-    expect(page.get_by_text("Not saved: fix these fields (your text is kept).")).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"Not saved: fix the \d+ fields marked below"))
+    ).to_be_visible()
     # The sign-in is lost (an expired cookie, a closed tab): a new session, signed in again.
     page.context.clear_cookies()
     page.goto(f"{server.base_url}/desk", timeout=FIRST_RENDER_TIMEOUT_MS)
@@ -392,8 +407,9 @@ def test_a_contributor_cannot_publish_even_with_a_crafted_request(
         update={"id": "desk-crafted-publish", "title": "Desk test: waiting for a publisher"}
     )
     version = store.create(ada, waiting).version
-    for move in (Move.SUBMIT, Move.VERIFY):
-        version = store.move(ada, waiting.id, move, version).version
+    version = store.move(ada, waiting.id, Move.SUBMIT, version).version
+    vera = Editor("vera@example.org", "Vera", frozenset({Role.VERIFIER}))
+    version = store.move(vera, waiting.id, Move.VERIFY, version).version
 
     alice_page = signed_in_desk(browser, server, "alice@example.org", ["contributor"])
     pat_page = signed_in_desk(browser, server, "pat@example.org", ["publisher"])
@@ -473,5 +489,5 @@ def test_a_pasted_article_gives_drafts_and_an_accepted_one_enters_the_desk(
     [saved] = [e for e in store.events([Status.DRAFT]) if e.title == title]
     assert saved.updated_by == "farah@example.org"
     assert saved.event.date.isoformat() == "2022-02-27"
-    cards = page.get_by_test_id("stVerticalBlock").filter(has_text=title).filter(has=accept)
-    expect(cards).to_have_count(0)
+    # Its card ("9. Armed clash near Mariupol") has left the list.
+    expect(page.get_by_text(re.compile(rf"^\d+\. {title}$"))).to_have_count(0)
