@@ -86,6 +86,20 @@ def _desk_only() -> None:
     desk_page(Path(__file__).resolve().parent)
 
 
+def test_a_desk_first_opened_by_an_editor_starts_from_the_events_file_too(
+    desk_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whichever page opens a new desk first: an editor's first draft must not keep the file's
+    events from ever being published (they were seeded only by the map page before)."""
+    monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(SHIPPED_EVENTS))
+    at = AppTest.from_function(_desk_only, default_timeout=60).run()
+    assert not at.exception, at.exception
+    from geo.loader import load_events
+
+    store = DeskStore(open_database(desk_url))
+    assert len(store.published_events()) == len(load_events(SHIPPED_EVENTS).events)
+
+
 def test_signed_out_the_desk_offers_sign_in_or_says_it_is_not_configured(desk_url: str) -> None:
     at = AppTest.from_function(_desk_only, default_timeout=60).run()
     assert not at.exception, at.exception

@@ -11,6 +11,7 @@ import streamlit as st
 from geo import settings
 from geo.catalog import Catalog
 from geo.desk.store import DeskStore, DeskUnavailableError
+from geo.errors import DataFileError
 from geo.loader import load_events
 from geo.model import Dataset
 from geo.web import page
@@ -24,8 +25,17 @@ K_SHOWN_MARK = "publication_mark_shown"
 
 @st.cache_resource(show_spinner="Opening the desk…")
 def desk_store(url: str, app_dir: str) -> DeskStore:
-    """One store per process (the database holds the state; this holds no data)."""
-    return DeskStore.open(url, base=Path(app_dir), two_person_rule=settings.two_person_rule())
+    """One store per process (the database holds the state; this holds no data). A desk
+    with no event yet starts from the events file, whichever page opens it first: an editor's
+    first draft must not keep the file's events from ever being published."""
+    store = DeskStore.open(url, base=Path(app_dir), two_person_rule=settings.two_person_rule())
+    events_file = settings.events_path(Path(app_dir))
+    try:
+        events = load_events(events_file).events
+    except DataFileError:
+        return store  # the map page shows what is wrong with the file; the desk still opens
+    store.seed_published(events, events_file.name)
+    return store
 
 
 class _LastGood:

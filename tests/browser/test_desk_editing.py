@@ -595,3 +595,45 @@ def test_an_article_is_dated_by_the_editor_and_a_merge_stays_on_its_tab(
     expect(page.get_by_role("checkbox", name="Pick to merge")).to_have_count(1)
     expect(page.get_by_role("checkbox", name="Pick to merge")).not_to_be_checked()
     page.screenshot(path=str(ARTIFACTS / "desk-article-merged.png"))
+
+
+def test_on_a_phone_rows_are_added_and_removed_and_nothing_typed_is_lost(
+    desk: tuple[AppServer, DeskStore], browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    server, store = desk
+    phone = {"width": 390, "height": 844}
+    context = browser.new_context(
+        viewport=phone,
+        is_mobile=True,
+        has_touch=True,
+        extra_http_headers={
+            "X-Forwarded-Email": "phil@example.org",
+            "X-Forwarded-User": "Phil",
+            "X-Forwarded-Groups": "contributor",
+        },
+    )
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    page.goto(f"{server.base_url}/desk", timeout=FIRST_RENDER_TIMEOUT_MS)
+    page.get_by_role("tab", name="New event").click()
+    fill(page, "Title", "Desk test: typed on a phone")
+    type_date(page, "Date", "20220301")
+    fill(page, "Place (found in the offline gazetteer on save)", "Mykolaiv")
+    fill(page, "Source 1: publisher", "Wire")
+    fill(page, "Source 1: date", "2022-03-01")
+    fill(page, "Source 1: exact quote", "Shelling hit Mykolaiv.")
+    press(page, "Add a source")
+    fill(page, "Source 2: publisher", "Half-typed source")
+    press(page, "Remove source 2")
+    expect(page.get_by_label("Source 2: publisher", exact=True)).to_have_count(0)
+    expect(field(page, "Title")).to_have_value("Desk test: typed on a phone")
+    expect(field(page, "Source 1: exact quote")).to_have_value("Shelling hit Mykolaiv.")
+    page.screenshot(path=str(ARTIFACTS / "desk-phone-390.png"))
+    press(page, "Save draft")
+    expect(page.get_by_text(re.compile(r"Saved 'Desk test: typed on a phone'"))).to_be_visible()
+    [saved] = [e for e in store.events() if e.title == "Desk test: typed on a phone"]
+    assert [s["publisher"] for s in saved.data["sources"]] == ["Wire"]
+    # Mykolaiv, Ukraine (not the village in Lviv oblast), on a desk covering Ukraine.
+    assert abs(saved.data["place"]["latitude"] - 46.97) < 0.05
