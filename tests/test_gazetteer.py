@@ -404,7 +404,7 @@ def test_odesa_with_a_ukrainian_desk_is_odesa_ukraine(gazetteer):
 
 
 def test_a_places_own_name_outweighs_another_places_other_name(gazetteer):
-    """"Odesa" is the Ukrainian city's own name and only another name of Odessa, Texas; GeoNames
+    """ "Odesa" is the Ukrainian city's own name and only another name of Odessa, Texas; GeoNames
     lists "Bilhorod-Dnistrovskyi" among Belgorod's other names: the town itself comes first."""
     assert best(gazetteer, "Odesa").geonames_id == ODESA_UA
     found = answer_for(gazetteer, "Bilhorod-Dnistrovskyi", UKRAINIAN_DESK)

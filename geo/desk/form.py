@@ -32,20 +32,6 @@ ROW_COLUMNS: dict[str, tuple[str, ...]] = {
 EMPTY_CELL: dict[str, Any] = {"kind": "fatalities", "qualifier": "exact", "value": None}
 
 
-@dataclass(frozen=True)
-class Located:
-    """Where the gazetteer put a place name, for the editor to confirm or move."""
-
-    latitude: float
-    longitude: float
-    country: str
-    geo_precision: int
-    matched: str
-    geonames_id: int | None = None
-    confidence: float = 1.0
-    fuzzy: bool = False
-
-
 def _blank(value: Any) -> bool:
     return (
         value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
@@ -268,7 +254,7 @@ def place_query(name: str, country: str) -> str:
 
 def locate(
     name: str, country: str, gazetteer: Gazetteer, context: PlaceContext | None = None
-) -> Located:
+) -> Candidate:
     """The offline gazetteer's place for a name, ranked by the desk's own context (the
     countries its events are in). Refused with the choices when it may mean several places,
     refused with advice when it means none."""
@@ -288,34 +274,21 @@ def locate(
                 )
             ]
         )
-    return located_at(answer.best)
+    return answer.best
 
 
-def located_at(candidate: Candidate) -> Located:
-    return Located(
-        latitude=round(candidate.latitude, 5),
-        longitude=round(candidate.longitude, 5),
-        country=candidate.country,
-        geo_precision=candidate.geo_precision,
-        matched=candidate.label,
-        geonames_id=candidate.geonames_id,
-        confidence=candidate.confidence,
-        fuzzy=candidate.fuzzy,
-    )
-
-
-def geocoded_record(located: Located, query: str, today: dt.date) -> dict[str, Any]:
+def geocoded_record(place: Candidate, query: str, today: dt.date) -> dict[str, Any]:
     """Where the coordinates came from, as the geocode write-back records it."""
     record: dict[str, Any] = {
         "provider": "gazetteer",
         "query": query,
-        "matched_name": located.matched.split(" — ")[0].split(",")[0],
-        "confidence": located.confidence,
+        "matched_name": place.name,
+        "confidence": place.confidence,
         "date": today.isoformat(),
     }
-    if located.geonames_id is not None:
-        record["geonames_id"] = located.geonames_id
-    if located.fuzzy:
+    if place.geonames_id is not None:
+        record["geonames_id"] = place.geonames_id
+    if place.fuzzy:
         record["fuzzy"] = True
     return record
 

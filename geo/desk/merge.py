@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from geo.model import Event
+
 Side = Literal["yours", "theirs"]
 SIDES: tuple[Side, ...] = ("yours", "theirs")
 
@@ -134,28 +136,9 @@ def data_of(fields: Mapping[str, Any]) -> dict[str, Any]:
     return _in_event_order(out)
 
 
-_ORDER = (
-    "id",
-    "title",
-    "event_type",
-    "date",
-    "time_precision",
-    "date_end",
-    "place",
-    "geometry",
-    "actors",
-    "fatalities",
-    "injured",
-    "sources",
-    "summary",
-    "tags",
-    "labels",
-    "origin",
-)
-
-
 def _in_event_order(data: dict[str, Any]) -> dict[str, Any]:
-    ordered = {k: data[k] for k in _ORDER if k in data}
+    """Keys in the schema's order, as the desk stores events."""
+    ordered = {k: data[k] for k in Event.model_fields if k in data}
     ordered.update({k: v for k, v in data.items() if k not in ordered})
     return ordered
 

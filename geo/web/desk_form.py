@@ -32,7 +32,6 @@ from geo.desk.form import (
     QUALIFIERS,
     ROW_COLUMNS,
     TIME_PRECISIONS,
-    Located,
     PlaceChoiceNeeded,
     checked_event,
     edited_data,
@@ -42,7 +41,6 @@ from geo.desk.form import (
     form_values,
     geocoded_record,
     locate,
-    located_at,
     new_event_id,
 )
 from geo.desk.merge import Conflict, shown
@@ -418,26 +416,27 @@ def _locate_place(
     )
     if not place.get("name") or (place.get("latitude") is not None and not renamed):
         return
-    located = _picked_place(form, place["name"])
-    if located is None:
-        located = locate(
+    found = _picked_place(form, place["name"])
+    if found is None:
+        found = locate(
             place["name"], place.get("country", ""), page.gazetteer(), _place_context(store)
         )
     place.update(
-        latitude=located.latitude,
-        longitude=located.longitude,
-        country=place.get("country") or located.country,
-        geo_precision=located.geo_precision,
-        geocoded=geocoded_record(located, place["name"], dt.date.today()),
+        latitude=round(found.latitude, 5),
+        longitude=round(found.longitude, 5),
+        country=place.get("country") or found.country,
+        geo_precision=found.geo_precision,
+        geocoded=geocoded_record(found, place["name"], dt.date.today()),
     )
 
 
-def _picked_place(form: str, name: str) -> Located | None:
+def _picked_place(form: str, name: str) -> Candidate | None:
     pending = st.session_state.get(key(form, "place_choices"))
     pick = st.session_state.get(key(form, "place_pick"))
     if not isinstance(pending, dict) or pending["query"] != name.strip() or pick is None:
         return None
-    return located_at(pending["choices"][int(pick)])
+    choice: Candidate = pending["choices"][int(pick)]
+    return choice
 
 
 # --------------------------------------------------------------------------- rows

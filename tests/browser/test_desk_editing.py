@@ -315,6 +315,27 @@ def seeded_event(store: DeskStore, event_id: str, title: str) -> int:
     return store.move(VIC, event_id, Move.PUBLISH, version).version
 
 
+def alice_corrects_with_bob_on_it(
+    desk: tuple[AppServer, DeskStore], browser: Any, event_id: str, title: str
+) -> Any:
+    """A published event open in two editors' pages; Alice corrects its title ("<title>,
+    corrected") and its injured count (2 to 3) and saves; Bob's page still holds the version
+    both opened: his page is returned."""
+    from playwright.sync_api import expect
+
+    server, store = desk
+    seeded_event(store, event_id, title)
+    alice = editor_page(browser, server, "alice@example.org", "contributor")
+    bob = editor_page(browser, server, "bob@example.org", "contributor")
+    open_event(alice, title)
+    open_event(bob, title)
+    fill(alice, "Title", f"{title}, corrected")
+    fill(alice, "Figure 1: number", "3")
+    press(alice, "Save as a new draft version")
+    expect(alice.get_by_text(f"Saved '{title}, corrected'", exact=False)).to_be_visible()
+    return bob
+
+
 def test_two_editors_changes_merge_by_field_and_both_survive(
     desk: tuple[AppServer, DeskStore], browser: Any
 ) -> None:
@@ -322,20 +343,10 @@ def test_two_editors_changes_merge_by_field_and_both_survive(
     version, rewrites the summary. B's save keeps A's corrections; the history shows both."""
     from playwright.sync_api import expect
 
-    server, store = desk
-    title = "Desk test: the merge scenario"
-    seeded_event(store, "desk-merge-scenario", title)
-    alice = editor_page(browser, server, "alice@example.org", "contributor")
-    bob = editor_page(browser, server, "bob@example.org", "contributor")
-    open_event(alice, title)
-    open_event(bob, title)
-
-    fill(alice, "Title", "Desk test: the merge scenario, corrected")
-    fill(alice, "Figure 1: number", "3")
-    press(alice, "Save as a new draft version")
-    expect(
-        alice.get_by_text(re.compile(r"Saved 'Desk test: the merge scenario, corrected'"))
-    ).to_be_visible()
+    _, store = desk
+    bob = alice_corrects_with_bob_on_it(
+        desk, browser, "desk-merge-scenario", "Desk test: the merge scenario"
+    )
 
     fill(bob, "Summary", "Bob's rewritten summary.")
     press(bob, "Save as a new draft version")
@@ -370,17 +381,9 @@ def test_a_field_both_editors_changed_is_shown_side_by_side_and_chosen(
 ) -> None:
     from playwright.sync_api import expect
 
-    server, store = desk
+    _, store = desk
     title = "Desk test: both change the title"
-    seeded_event(store, "desk-both-title", title)
-    alice = editor_page(browser, server, "alice@example.org", "contributor")
-    bob = editor_page(browser, server, "bob@example.org", "contributor")
-    open_event(alice, title)
-    open_event(bob, title)
-    fill(alice, "Title", "Alice's title")
-    fill(alice, "Figure 1: number", "3")
-    press(alice, "Save as a new draft version")
-    expect(alice.get_by_text(re.compile(r"Saved 'Alice's title'"))).to_be_visible()
+    bob = alice_corrects_with_bob_on_it(desk, browser, "desk-both-title", title)
 
     fill(bob, "Title", "Bob's title")
     fill(bob, "Summary", "Bob's summary.")
@@ -392,24 +395,28 @@ def test_a_field_both_editors_changed_is_shown_side_by_side_and_chosen(
     ).to_be_visible()
     expect(panel.get_by_text("Title", exact=True)).to_be_visible()
     expect(panel.get_by_text("Bob's title", exact=True)).to_be_visible()  # yours
-    expect(panel.get_by_text("Alice's title", exact=True)).to_be_visible()  # theirs
+    expect(
+        panel.get_by_text("Desk test: both change the title, corrected", exact=True)
+    ).to_be_visible()  # theirs
     expect(panel.get_by_text(title, exact=True)).to_be_visible()  # before
     # Nothing typed is lost meanwhile, and nothing was saved.
     expect(field(bob, "Title")).to_have_value("Bob's title")
     expect(field(bob, "Summary")).to_have_value("Bob's summary.")
     bob.screenshot(path=str(ARTIFACTS / "desk-conflict.png"), full_page=True)
     current = store.get("desk-both-title")
-    assert current is not None and current.title == "Alice's title"
+    assert current is not None and current.title == f"{title}, corrected"
     # Saving again without a choice is refused, with everything kept.
     press(bob, "Save as a new draft version")
     expect(bob.get_by_text("Choose mine or theirs for Title.")).to_be_visible()
     expect(field(bob, "Summary")).to_have_value("Bob's summary.")
     panel.get_by_text("Take theirs").click()
     press(bob, "Save as a new draft version")
-    expect(bob.get_by_text(re.compile(r"Saved 'Alice's title'"))).to_be_visible()
+    expect(
+        bob.get_by_text(re.compile(r"Saved 'Desk test: both change the title, corrected'"))
+    ).to_be_visible()
     saved = store.get("desk-both-title")
     assert saved is not None
-    assert saved.title == "Alice's title"
+    assert saved.title == f"{title}, corrected"
     assert saved.data["summary"] == "Bob's summary."
     assert saved.data["injured"][0]["value"] == 3
     assert "chosen: Title theirs" in store.history("desk-both-title")[0].comment
