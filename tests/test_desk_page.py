@@ -197,3 +197,20 @@ def test_roles_come_from_group_names_with_an_optional_prefix() -> None:
     assert roles_from_groups(["publisher", "staff"]) == {Role.PUBLISHER}
     assert roles_from_groups(["atlas-Verifier", "verifier"], prefix="atlas-") == {Role.VERIFIER}
     assert roles_from_groups(["admins"]) == frozenset()
+
+
+def test_the_events_table_says_in_words_what_readers_see() -> None:
+    """Not a boolean column (drawn as checkboxes that look editable)."""
+    import datetime as dt
+
+    from geo.desk.store import DeskEvent
+    from geo.desk.workflow import Status
+    from geo.web.desk import _readers_see
+
+    def event(data: dict[str, str], published: dict[str, str] | None) -> DeskEvent:
+        at = dt.datetime(2022, 2, 28, tzinfo=dt.UTC)
+        return DeskEvent("e", 2, Status.DRAFT, data, "a@example.org", at, published, None)
+
+    assert _readers_see(event({"title": "A"}, None)) == "nothing yet"
+    assert _readers_see(event({"title": "A"}, {"title": "A"})) == "this version"
+    assert _readers_see(event({"title": "B"}, {"title": "A"})) == "an older version"

@@ -402,11 +402,18 @@ def _place_context(store: DeskStore) -> PlaceContext:
 
 
 def _locate_place(
-    form: str, data: dict[str, Any], opened: Mapping[str, Any] | None, store: DeskStore
+    form: str,
+    data: dict[str, Any],
+    values: Mapping[str, Any],
+    opened: Mapping[str, Any] | None,
+    store: DeskStore,
 ) -> None:
     """Coordinates for a place given by name only (or renamed without moving it): the place
-    the editor picked from the list, else the gazetteer's, ranked by the desk's countries."""
+    the editor picked from the list, else the gazetteer's, ranked by the desk's countries.
+    A location precision the editor chose ("near a town") stands; else the place's own."""
     place = data["place"]
+    shown_precision = form_values(opened)["geo_precision"]
+    chosen = values.get("geo_precision")
     old = dict((opened or {}).get("place") or {})
     renamed = (
         bool(old)
@@ -425,7 +432,7 @@ def _locate_place(
         latitude=round(found.latitude, 5),
         longitude=round(found.longitude, 5),
         country=place.get("country") or found.country,
-        geo_precision=found.geo_precision,
+        geo_precision=chosen if chosen != shown_precision else found.geo_precision,
         geocoded=geocoded_record(found, place["name"], dt.date.today()),
     )
 
@@ -608,7 +615,7 @@ def _save(store: DeskStore, editor: Editor, current: DeskEvent | None, form: str
         return
     try:
         data = form_data(values, keep=opened)
-        _locate_place(form, data, opened, store)
+        _locate_place(form, data, values, opened, store)
         if current is not None:
             data = edited_data(opened, data)
         elif not data["id"]:

@@ -211,6 +211,10 @@ def test_every_typed_value_survives_adding_moving_and_removing_rows_and_a_refuse
     for label, text in typed.items():
         fill(page, label, text)
     type_date(page, "Date", "20220302")
+    choose(page, "Date precision", "range")
+    type_date(page, "Last day (for a range)", "20220303")
+    fill(page, "Country (ISO code)", "UA")
+    choose(page, "Location precision", "2 · near a town / part of a region")
     choose(page, "Figure 1: qualifier", "at least")
 
     press(page, "Add a source")
@@ -232,6 +236,10 @@ def test_every_typed_value_survives_adding_moving_and_removing_rows_and_a_refuse
     assert values(page, typed) == typed
     assert values(page, second_source) == second_source
     assert selected(page, "Type") == "✈ Air or drone strike"
+    assert selected(page, "Date precision") == "range"
+    assert selected(page, "Location precision") == "2 · near a town / part of a region"
+    assert field(page, "Country (ISO code)").input_value() == "UA"
+    expect(field(page, "Last day (for a range)")).to_contain_text("03")
     assert selected(page, "Figure 1: qualifier") == "at least"
     assert selected(page, "Figure 2") == "Injured"
 
@@ -273,6 +281,7 @@ def test_every_typed_value_survives_adding_moving_and_removing_rows_and_a_refuse
     assert saved is not None and saved.updated_by == "nina@example.org"
     data = saved.data
     assert data["event_type"] == "air_strike" and data["date"] == "2022-03-02"
+    assert (data["time_precision"], data["date_end"]) == ("range", "2022-03-03")
     assert [s["publisher"] for s in data["sources"]] == ["Paper B", "Wire A"]
     assert data["sources"][1] == {
         "publisher": "Wire A",
@@ -288,6 +297,7 @@ def test_every_typed_value_survives_adding_moving_and_removing_rows_and_a_refuse
     place = data["place"]
     assert place["country"] == "UA"
     assert abs(place["latitude"] - 46.48) < 0.05 and abs(place["longitude"] - 30.73) < 0.05
+    assert place["geo_precision"] == 2  # as the editor chose, not the town's 1
     # After the save the new event is open in the Events tab.
     expect(page.get_by_role("tab", name="Events", selected=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Drone strike on Odesa port")).to_be_visible()
