@@ -27,17 +27,9 @@ from geo.desk.store import DeskStore, open_database  # noqa: E402
 from geo.desk.workflow import Move  # noqa: E402
 from geo.loader import load_events  # noqa: E402
 from geo.serve import AppServer  # noqa: E402
+from tests.browser.conftest import CHROMIUM_ARGS  # noqa: E402
 from tests.pgcluster import PostgresCluster, database  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SHIPPED = ROOT / "data" / "events.yaml"
 ADMIN = Editor("bench@example.org", "Benchmark", frozenset({Role.ADMIN}))
 CHECKER = Editor("check@example.org", "Checker", frozenset({Role.VERIFIER, Role.PUBLISHER}))

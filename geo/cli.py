@@ -22,12 +22,13 @@ from geo.export import events_yaml_text, write_csv, write_geojson
 from geo.filters import EventFilter
 from geo.gazetteer import Gazetteer
 from geo.importers import FORMATS as IMPORT_FORMATS
-from geo.importers import ImportResult, export_acled_csv, import_file, write_acled_csv
+from geo.importers import ImportResult, import_file, write_acled_csv
 from geo.io.columns import parse_overrides
 from geo.io.dates import named_format
+from geo.loader import MAX_BYTES as LOADER_MAX_BYTES
 from geo.loader import load_events, parse_events_text
 from geo.model import Event
-from geo.store import EventStore
+from geo.store import EventStore, EventStoreWriter
 from geo.urlstate import ViewState, parse_query
 from geo.writeback import atomic_writer, plan_geocoding, write_atomically
 
@@ -48,8 +49,8 @@ def _progress_bar(stream: TextIO) -> object:
 def _gazetteer_locator() -> object:
     gazetteer = Gazetteer()
 
-    def locate(name: str, country: str) -> tuple[Location | None, str | None]:
-        found = gazetteer.geocode(name, country_codes=[country])
+    def locate(name: str, country: str | None) -> tuple[Location | None, str | None]:
+        found = gazetteer.geocode(name, country_codes=[country] if country else None)
         return (found if isinstance(found, Location) else None), None
 
     return locate
@@ -63,8 +64,8 @@ def _service_locator() -> object:
         return _gazetteer_locator()
     service = GeocodingService(config_from_env(os.environ), Gazetteer())
 
-    def locate(name: str, country: str) -> tuple[Location | None, str | None]:
-        result = service.locate(name, [country])
+    def locate(name: str, country: str | None) -> tuple[Location | None, str | None]:
+        result = service.locate(name, [country] if country else None)
         return result.location, result.warning
 
     return locate
@@ -84,6 +85,9 @@ def cmd_draft(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from geo.draft.evaluate import detail_table, evaluate, summary_table
 
     source, target = Path(args.file), Path(args.out)
+    _refuse_input_as_output(source, target)
+    if args.compare:
+        _refuse_input_as_output(Path(args.compare), target)
     if target.suffix.lower() not in (".yaml", ".yml"):
         raise SettingError(f"--out {target}: name a .yaml file (drafts are an events file)")
     if not target.parent.is_dir():
@@ -163,43 +167,113 @@ def cmd_geocode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 ROW_DETAIL_LIMIT = 20
 
 
+def _refuse_input_as_output(source: Path, target: Path, option: str = "--out") -> None:
+    """No command replaces its own input, not even with --force."""
+    same = target.resolve() == source.resolve()
+    if not same and target.exists() and source.exists():
+        same = os.path.samefile(source, target)
+    if same:
+        raise SettingError(
+            f"{option} {target} is the input file: choose another {option} (not even --force "
+            "replaces the input)"
+        )
+
+
+def _refuse_missing_folder(target: Path) -> None:
+    if not target.parent.is_dir():
+        raise SettingError(f"--out {target}: the folder {target.parent} does not exist")
+
+
+def _too_big_for_yaml(target: Path, size: str) -> SettingError:
+    return SettingError(
+        f"--out {target}: the events make an events YAML file of {size}, over the "
+        f"{LOADER_MAX_BYTES:,} bytes the loader reads (YAML is for small, hand-curated data): "
+        f"nothing written; write --out {target.with_suffix('.parquet')} instead"
+    )
+
+
+class _YamlBound:
+    """Events bound for an events YAML file, refused as soon as they could not fit in what the
+    loader reads (their JSON is smaller than their YAML), before anything is written."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self.events: list[Event] = []
+        self.size = 0
+
+    def add(self, events: list[Event]) -> None:
+        for event in events:
+            self.size += len(event.model_dump_json(exclude_none=True, exclude_defaults=True))
+        if self.size > LOADER_MAX_BYTES:
+            raise _too_big_for_yaml(self.target, f"more than {self.size:,} bytes")
+        self.events += events
+
+
+def _write_events_yaml(events: list[Event], source: Path, target: Path) -> None:
+    text = events_yaml_text(events, f"Imported from {source.name} by {PROG} import")
+    size = len(text.encode("utf-8"))
+    if size > LOADER_MAX_BYTES:
+        raise _too_big_for_yaml(target, f"{size:,} bytes")
+    parse_events_text(text, str(target))  # never write what the loader would refuse
+    write_atomically(target, text)
+
+
 def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     source, target = Path(args.file), Path(args.out)
+    _refuse_input_as_output(source, target)
     if target.exists() and not args.force:
         raise SettingError(f"{target} exists: choose another --out, or add --force to replace it")
     if target.suffix.lower() not in (".yaml", ".yml", ".parquet"):
         raise SettingError(f"--out {target}: name a .yaml file (small data) or .parquet (large)")
+    _refuse_missing_folder(target)
+    title = f"Imported from {source.name}"
+    to_parquet = target.suffix.lower() == ".parquet"
     if source.suffix.lower() in (".yaml", ".yml"):
-        events, skipped = load_events(source).events, 0
+        events = load_events(source).events
+        if to_parquet:
+            EventStore.write(events, target, title=title)
+        else:
+            _write_events_yaml(events, source, target)
+        imported, skipped = len(events), 0
     else:
         if args.date_format:
             named_format(args.date_format)  # refused before any reading
-        result = import_file(
-            source,
-            fmt=args.format,
-            on_error=args.on_error,
-            max_bytes=int(args.max_mb * 1024 * 1024),
-            date_format=args.date_format,
-            overrides=parse_overrides(args.map or []),
-            progress=_import_progress(err, args.progress),
-        )
-        _report_import(result, source, err)
-        events, skipped = result.events, result.skipped
-        if not events:
+
+        def read(sink: Callable[[list[Event]], None]) -> ImportResult:
+            """Events go to `sink` batch by batch: memory holds a batch, not the file."""
+            result = import_file(
+                source,
+                fmt=args.format,
+                on_error=args.on_error,
+                max_bytes=int(args.max_mb * 1024 * 1024),
+                date_format=args.date_format,
+                overrides=parse_overrides(args.map or []),
+                progress=_import_progress(err, args.progress),
+                sink=sink,
+            )
+            _report_import(result, source, err)
+            return result
+
+        if to_parquet:
+            with EventStoreWriter(target, title) as writer:
+                result = read(writer.add)
+                if result.imported:
+                    writer.finish()
+        else:
+            bound = _YamlBound(target)
+            result = read(bound.add)
+            if result.imported:
+                _write_events_yaml(bound.events, source, target)
+        imported, skipped = result.imported, result.skipped
+        if not imported:
             err.write(
                 f"error: no event could be imported from {source} ({result.rows:,} rows read): "
                 f"nothing written to {target}; fix the causes above, or name the columns with "
                 "--map COLUMN=FIELD and the dates with --date-format\n"
             )
             return 1
-    if target.suffix.lower() == ".parquet":
-        EventStore.write(events, target, title=f"Imported from {source.name}")
-    else:
-        text = events_yaml_text(events, f"Imported from {source.name} by {PROG} import")
-        parse_events_text(text, str(target))  # never write what the loader would refuse
-        write_atomically(target, text)
     out.write(
-        f"imported {len(events):,} events from {source} into {target}; skipped {skipped:,} rows\n"
+        f"imported {imported:,} events from {source} into {target}; skipped {skipped:,} rows\n"
     )
     return 0
 
@@ -266,8 +340,10 @@ EXPORT_WRITERS = {"csv": write_csv, "geojson": write_geojson, "acled": write_acl
 
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     target = Path(args.out)
+    _refuse_input_as_output(Path(args.file), target)
     if target.exists() and not args.force:
         raise SettingError(f"{target} exists: choose another --out, or add --force to replace it")
+    _refuse_missing_folder(target)
     catalog = open_catalog_file(Path(args.file))
     event_filter = filter_of_link(args.where) if args.where else EventFilter()
     every = 100_000 if (args.progress or err.isatty()) else 0
@@ -279,9 +355,14 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def cmd_export_acled(args: argparse.Namespace, out: TextIO) -> int:
-    dataset = load_events(args.file)
-    write_atomically(Path(args.out), export_acled_csv(dataset.events))
-    out.write(f"wrote {len(dataset.events)} events in ACLED format to {args.out}\n")
+    source, target = Path(args.file), Path(args.out)
+    _refuse_input_as_output(source, target)
+    if target.exists() and not args.force:
+        raise SettingError(f"{target} exists: choose another --out, or add --force to replace it")
+    dataset = load_events(source)
+    with atomic_writer(target) as stream:
+        written = write_acled_csv(dataset.events, stream)
+    out.write(f"wrote {written} events in ACLED format to {args.out}\n")
     return 0
 
 
@@ -333,7 +414,13 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if events is not None and not events.is_file():
         raise SettingError(f"--events {events}: no such file")
     replicas = args.replicas if args.replicas is not None else default_replicas()
-    stack = HostedStack(events, replicas=replicas, port=args.port, bind_host=args.host)
+    stack = HostedStack(
+        events,
+        replicas=replicas,
+        port=args.port,
+        bind_host=args.host,
+        trusted_sign_in_proxy=args.trusted_sign_in_proxy,
+    )
     out.write(f"starting {replicas} replica(s) behind HAProxy (logs in {stack.work_dir})\n")
     out.flush()
     with sigterm_as_interrupt():
@@ -357,13 +444,18 @@ def _desk(args: argparse.Namespace) -> Any:
     url = args.desk or settings.desk_url()
     if not url:
         raise SettingError("name the desk: --desk sqlite:data/desk.sqlite, or set EVENT_ATLAS_DESK")
-    return DeskStore.open(url, base=Path.cwd())
+    # A desk that does not exist is an error here (a typo), never a new empty desk.
+    return DeskStore.open(url, base=Path.cwd(), create=False)
 
 
 def cmd_desk_export(args: argparse.Namespace, out: TextIO) -> int:
     from geo.desk.files import export_published
 
-    written = export_published(_desk(args), Path(args.out))
+    store = _desk(args)
+    desk_file = getattr(store.database, "path", None)
+    if desk_file is not None:
+        _refuse_input_as_output(Path(desk_file), Path(args.out))
+    written = export_published(store, Path(args.out), force=args.force)
     out.write(f"wrote the {written:,} published events to {args.out}\n")
     return 0
 
@@ -445,6 +537,9 @@ def parser() -> argparse.ArgumentParser:
     exporter = commands.add_parser("export-acled", help="write an events file as ACLED CSV")
     exporter.add_argument("file")
     exporter.add_argument("--out", required=True)
+    exporter.add_argument(
+        "--force", action="store_true", help="replace --out if it exists (never the input)"
+    )
     publish = commands.add_parser(
         "publish", help="write one view as a static site that works offline (map, tiles, assets)"
     )
@@ -469,6 +564,12 @@ def parser() -> argparse.ArgumentParser:
         help="HAProxy's address (default 127.0.0.1; 0.0.0.0 in a container)",
     )
     serve.add_argument("--events", help="events file every replica shows (default: the app's)")
+    serve.add_argument(
+        "--trusted-sign-in-proxy",
+        action="store_true",
+        help="a sign-in proxy in front sets the identity headers: pass them on (by default "
+        "HAProxy drops them from every request; with this, only that proxy may reach the port)",
+    )
     draft = commands.add_parser(
         "draft", help="draft events from a news article's text, each quoting its sentences"
     )
@@ -492,8 +593,18 @@ def parser() -> argparse.ArgumentParser:
         "desk-export",
         help="write the desk's published events to .yaml (comments kept), .geojson or .csv",
     )
-    desk_export.add_argument("--out", required=True, help="file to write (replaced atomically)")
+    desk_export.add_argument(
+        "--out",
+        required=True,
+        help="file to write (atomically): an events file is merged into, any other file is "
+        "replaced only with --force",
+    )
     desk_export.add_argument("--desk", help="desk database (default: EVENT_ATLAS_DESK)")
+    desk_export.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --out even if it is not an events file, or write no events over some",
+    )
     desk_import = commands.add_parser(
         "desk-import", help="bring a file's events into the desk as drafts"
     )

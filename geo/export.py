@@ -1,10 +1,28 @@
-"""Export events as CSV (one row per event) and GeoJSON (RFC 7946: [longitude, latitude])."""
+"""Export events as CSV (one row per event) and GeoJSON (RFC 7946: [longitude, latitude]).
+
+The writers (`write_csv`, `write_geojson`, and `geo.importers.write_acled_csv`) take any
+iterable of events and a text stream and write one event at a time: the command line, the
+page's downloads and the desk's all use them, so no export ever holds a whole file in memory.
+
+Every CSV cell goes through `spreadsheet_cell`, the one defence against CSV injection: a cell
+(or header name) starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading
+single quote (OWASP's advice), so a spreadsheet shows it as text instead of running it as a
+formula. The one exception is a plain number (`-33.9`, `-2`, `1e-5`: an optional minus,
+digits, an optional fraction and exponent, nothing else), which stays a number a spreadsheet
+can compute with: no formula can be spelled that way. Our importers undo the quote.
+
+Rows end with CRLF (RFC 4180, `CSV_LINE_END`). Python's csv writer quotes a cell only for the
+characters of its own line ending: with a bare LF, a carriage return inside a cell went out
+unquoted, and a spreadsheet started a new row there, whose first cell (`=...` after the CR)
+it ran as a formula.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
@@ -41,7 +59,10 @@ CSV_COLUMNS = (
     "labels",
 )
 # Spreadsheet programs run cells starting with these as formulas (CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_LINE_END = "\r\n"
+# A plain number, left as it is: a minus sign is then a sign, not the start of a formula.
+_PLAIN_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?", re.ASCII)
 
 
 def _best_figure(figures: Sequence[Figure]) -> str:
@@ -52,19 +73,12 @@ def _claims(figures: Sequence[Figure]) -> str:
     return "; ".join(f.describe() for f in figures)
 
 
-def _cell(value: object) -> str:
+def spreadsheet_cell(value: object) -> str:
+    """A CSV cell no spreadsheet runs as a formula (see the module's docstring)."""
     text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
+    if text.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def csv_row(event: Event) -> dict[str, str]:
@@ -98,12 +112,12 @@ def csv_row(event: Event) -> dict[str, str]:
         "quotes": " | ".join(s.quote for s in event.sources),
         "labels": json.dumps(event.labels, ensure_ascii=False) if event.labels else "",
     }
-    return {key: _cell(row[key]) for key in CSV_COLUMNS}
+    return {key: spreadsheet_cell(row[key]) for key in CSV_COLUMNS}
 
 
 def write_csv(events: Iterable[Event], out: TextIO) -> int:
     """Write events as CSV row by row (any number of them); returns how many."""
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator=CSV_LINE_END)
     writer.writeheader()
     written = 0
     for event in events:
@@ -161,4 +175,7 @@ def write_geojson(events: Iterable[Event], out: TextIO) -> int:
 
 
 def to_geojson_text(events: Iterable[Event]) -> str:
-    return json.dumps(to_geojson(events), ensure_ascii=False, indent=1)
+    """`write_geojson`'s text, for small data (a file or a stream is better for large)."""
+    buffer = io.StringIO()
+    write_geojson(events, buffer)
+    return buffer.getvalue()

@@ -34,6 +34,8 @@ How rows are read:
 
 from __future__ import annotations
 
+import codecs
+import collections
 import csv
 import datetime as dt
 import io
@@ -41,28 +43,42 @@ import itertools
 import json
 import math
 import re
+import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, BinaryIO, Literal, TextIO
 from urllib.parse import urlsplit
 
 import pycountry
 from pydantic import ValidationError
 
 from geo.errors import DataFileError, Problem
+from geo.export import CSV_LINE_END, spreadsheet_cell
+from geo.export import FORMULA_START as _FORMULA_START
 from geo.io import columns as colmap
 from geo.io.countries import CountryLocator, check_country, fips_to_iso
 from geo.io.dates import DateChoice, choose_date_format, named_format
 from geo.io.report import summary_lines
 from geo.io.taxonomies import OTHER, UCDP_VIOLENCE, acled_type, cameo_type, our_type
-from geo.loader import read_utf8_text
+from geo.loader import check_data_file, not_utf8_problem, read_utf8_text, refuse_wide_unicode
 from geo.model import EXTRA_COUNTRY_CODES, Event, Geometry
 from geo.vocabulary import VOCABULARY, EventType
 
 MAX_BYTES = 200 * 1024 * 1024
 MAX_FIELD_CHARS = 10_000
+# JSON and GeoJSON are read record by record and converted this many at a time: memory holds
+# one batch of events, whatever the size of the file (see `import_file`'s `sink`).
+BATCH_ROWS = 5_000
+# A single JSON record or GeoJSON feature larger than this is refused (it is read whole).
+MAX_RECORD_CHARS = 32 * 1024 * 1024
+# What an event keeps of its source row (geo.model.Origin.columns: at most 300 columns, names
+# of at most 200 characters; label names of at most 60): the other columns are named once.
+ORIGIN_COLUMNS = 300
+ORIGIN_NAME_CHARS = 200
+LABEL_KEY_CHARS = 60
 
 ImportFormat = Literal["auto", "geojson", "csv", "acled", "gdelt", "ucdp", "json"]
 FORMATS: tuple[str, ...] = ("auto", "geojson", "csv", "acled", "gdelt", "ucdp", "json")
@@ -199,7 +215,6 @@ _COUNTRY_ALIASES = {
     "bosnia-herzegovina": "BA",
     "macedonia, fyr": "MK",
 }
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CLAIM = re.compile(
     r"^(?:(?P<qualifier>at least|at most|about|more than|fewer than) )?(?P<value>\d+)"
     r" \(according to (?P<claimed_by>.+)\)$"
@@ -222,12 +237,29 @@ class ImportResult:
     date_formats: dict[str, str] = field(default_factory=dict)
     mapping: dict[str, str] = field(default_factory=dict)
     rows: int = 0
+    # Events imported: len(events), or how many went to the sink.
+    imported: int = 0
+    # About the file as a whole, not one row (columns an event cannot keep, …).
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> list[str]:
-        """Problems, then warnings, grouped by cause: the lines a user reads first."""
+        """Problems, then warnings, grouped by cause, then notes on the whole file: the lines
+        a user reads first."""
         lines = [f"skipped {line}" for line in summary_lines(self.problems)]
         lines += [f"warning: {line}" for line in summary_lines(self.warnings)]
+        lines += [f"note: {note}" for note in self.notes]
         return lines
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """Bounds on one import's work (the page's upload box sets them; the command line has
+    none): at most `rows` rows or records, at most `seconds` of CPU time of the importing
+    thread. A file over a bound is refused with a message naming the bound and `remedy`."""
+
+    rows: int | None = None
+    seconds: float | None = None
+    remedy: str = ""
 
 
 @dataclass
@@ -301,6 +333,14 @@ class _Context:
     format: str = ""
     date_formats: dict[str, str] = field(default_factory=dict)
     mapping: dict[str, str] = field(default_factory=dict)
+    limits: ImportLimits = field(default_factory=ImportLimits)
+    # CPU seconds of this thread (the page's script thread): what reading the file costs the
+    # server, whatever else the server is doing meanwhile.
+    started: float = field(default_factory=time.thread_time)
+    # Columns no event keeps (over ORIGIN_COLUMNS, or names too long), in the file's order.
+    dropped: dict[str, None] = field(default_factory=dict)
+    own_fields: dict[tuple[str, ...], dict[str, str]] = field(default_factory=dict)
+    _locator: CountryLocator | None = None
 
     def dates(self, column: str, values: Iterable[str]) -> DateChoice | None:
         """The format of one date column, decided from all its values, and recorded."""
@@ -309,6 +349,51 @@ class _Context:
             self.date_formats[column] = f"{choice.format.looks_like} ({choice.reason})"
         return choice
 
+    def locator(self) -> CountryLocator:
+        """One country locator for the whole file (it takes a moment to build)."""
+        if self._locator is None:
+            self._locator = CountryLocator()
+        return self._locator
+
+    def tick(self) -> None:
+        """Called once per row: refuses the file once its work is over the time limit."""
+        seconds = self.limits.seconds
+        if seconds is None:
+            return
+        if time.thread_time() - self.started > seconds:
+            remedy = f": {self.limits.remedy}" if self.limits.remedy else ""
+            reason = f"reading the file takes more than {seconds:g} seconds of the server's time"
+            reason += f", the limit here{remedy}"
+            raise DataFileError([Problem(self.file, None, "", reason)])
+
+    def count(self, rows: int) -> None:
+        """Refuses the file once it has more rows (or records) than the limit."""
+        limit = self.limits.rows
+        if limit is not None and rows > limit:
+            remedy = f": {self.limits.remedy}" if self.limits.remedy else ""
+            reason = f"the file has more than {limit:,} rows, the limit here{remedy}"
+            raise DataFileError([Problem(self.file, None, "", reason)])
+
+    def dropped_note(self) -> str | None:
+        """The one line that names the columns no event keeps, if any."""
+        if not self.dropped:
+            return None
+        names = list(self.dropped)
+        listed = ", ".join(_short(name, 40) for name in names[:20])
+        more = f" and {len(names) - 20:,} more" if len(names) > 20 else ""
+        return (
+            f"{len(names):,} column{'s are' if len(names) != 1 else ' is'} not kept with the "
+            f"events (an event keeps at most {ORIGIN_COLUMNS} columns of its source row, "
+            f"named in at most {ORIGIN_NAME_CHARS} characters; the columns read as fields "
+            f"come first): {listed}{more}"
+        )
+
+
+def _ticking(ctx: _Context, items: Iterable[Any]) -> Iterator[Any]:
+    for item in items:
+        ctx.tick()
+        yield item
+
 
 # --------------------------------------------------------------------------- shared helpers
 
@@ -316,16 +401,6 @@ class _Context:
 def _uncell(text: str) -> str:
     if text.startswith("'") and text[1:].startswith(_FORMULA_START):
         return text[1:]
-    return text
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START):
-        try:
-            float(text)
-        except ValueError:
-            return "'" + text
     return text
 
 
@@ -373,6 +448,21 @@ def _date(
 
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+_WHOLE = re.compile(r"[0-9]{1,15}")
+
+
+def _whole_number(text: str) -> int | None:
+    """A count written in ASCII digits ("12", "12.0"); None for anything else, including
+    numbers too long to be a count (Python refuses to read integers of over 4,300 digits)."""
+    text = text.removesuffix(".0")
+    return int(text) if _WHOLE.fullmatch(text) else None
+
+
+def _label_key(column: str) -> str:
+    """A column's name as the key of a label (at most LABEL_KEY_CHARS characters)."""
+    return column[:LABEL_KEY_CHARS]
 
 
 # UCDP (Gleditsch-Ward) names carry a former name in brackets: "Russia (Soviet Union)",
@@ -475,7 +565,7 @@ def _geo_precision(row: _Row, column: str, text: str) -> int | None:
         return None
     try:
         value = int(float(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: "1e999" and other infinities
         value = 0
     if value not in (0, 1, 2, 3) or str(value) not in (text, text.rstrip("0").rstrip(".")):
         row.fail(column, f"'{_short(text)}' is not a geo_precision: write 1, 2, 3 or 0 (unknown)")
@@ -504,7 +594,7 @@ def _type_with_label(row: _Row, column: str, text: str, labels: dict[str, str]) 
     """Our type for a free-text label; the label itself is kept when it is not ours."""
     found = our_type(text) if text else None
     if text and (found is None or text != found.value):
-        labels[column] = text[:500]
+        labels[_label_key(column)] = text[:500]
     return found or OTHER
 
 
@@ -533,12 +623,24 @@ def _check_sizes(row: _Row, max_field_chars: int) -> None:
             )
 
 
-def _origin(ctx: _Context, row: _Row) -> dict[str, Any]:
+def _origin(ctx: _Context, row: _Row, used: Iterable[str] = ()) -> dict[str, Any]:
+    """Where the event came from, with the row's columns verbatim: at most ORIGIN_COLUMNS of
+    them (`used`, the columns read as fields, first), named in at most ORIGIN_NAME_CHARS; the
+    others are recorded in `ctx.dropped`, to be named once for the whole file."""
     columns = {
         str(k): v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
         for k, v in row.cells.items()
         if v is not None
     }
+    if len(columns) > ORIGIN_COLUMNS or any(len(k) > ORIGIN_NAME_CHARS for k in columns):
+        named = [k for k in columns if len(k) <= ORIGIN_NAME_CHARS]
+        kept = dict.fromkeys(k for k in used if k in columns and len(k) <= ORIGIN_NAME_CHARS)
+        for name in named:
+            if len(kept) >= ORIGIN_COLUMNS:
+                break
+            kept[name] = None
+        ctx.dropped.update(dict.fromkeys(k for k in columns if k not in kept))
+        columns = {k: v for k, v in columns.items() if k in kept}
     return {"format": ctx.format, "file": ctx.file, "row": row.line, "columns": columns}
 
 
@@ -563,6 +665,8 @@ def _read_text(path: Path, max_bytes: int) -> str:
     if not text.strip():
         reason = "the file is empty: export the data again, with a header row"
         raise DataFileError([Problem(str(path), 1, "", reason)])
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")  # lines ended by CR alone (classic Mac OS)
     return text
 
 
@@ -595,9 +699,14 @@ def _gdelt_raw_header(text: str, delimiter: str) -> tuple[str, ...] | None:
 
 
 def _csv_rows(
-    text: str, file: str, max_bytes: int, header: Sequence[str] | None = None
+    text: str,
+    file: str,
+    max_bytes: int,
+    header: Sequence[str] | None = None,
+    ctx: _Context | None = None,
 ) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and (spreadsheet row number, cells) of every non-blank row."""
+    """Header and (spreadsheet row number, cells) of every non-blank row (refused past the
+    row limit of `ctx`, as soon as it is passed)."""
     delimiter = _delimiter(text)
     # The file is at most max_bytes, so no field can be longer; long cells are refused per row.
     with _field_limit(max(max_bytes, 131_072)):
@@ -609,11 +718,14 @@ def _csv_rows(
             for number, cells in enumerate(reader, start=first):
                 if any(c.strip() for c in cells):
                     rows.append((number, cells))
+                    if ctx is not None:
+                        ctx.count(len(rows))
         except csv.Error as exc:
             raise DataFileError(
                 [Problem(file, reader.line_num, "", f"not valid CSV: {exc}")]
             ) from exc
-    duplicates = sorted({h for h in names if names.count(h) > 1 and h})
+    counts = collections.Counter(names)
+    duplicates = sorted(h for h, n in counts.items() if n > 1 and h)
     if duplicates:
         raise DataFileError(
             [Problem(file, 1, ", ".join(duplicates), "column given twice in the header: keep one")]
@@ -641,6 +753,24 @@ def _detect(path: Path, text: str) -> ImportFormat:
     return "csv"
 
 
+_TOO_BIG = "import limit: split it into smaller files"
+
+
+def _json_shape(path: Path, max_bytes: int) -> ImportFormat | None:
+    """The JSON format of a file: "json" (an array of records) or "geojson" (an object), by its
+    first character or its name; None for a table. Refuses a missing, too big or UTF-16 file."""
+    check_data_file(path, max_bytes, _TOO_BIG)
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    refuse_wide_unicode(head, str(path))
+    start = head.decode("utf-8", "ignore").lstrip("\ufeff \t\r\n")
+    if start.startswith("["):
+        return "json"
+    if start.startswith("{") or path.suffix.lower() in (".geojson", ".json"):
+        return "geojson"
+    return None
+
+
 def import_file(
     path: Path,
     *,
@@ -651,57 +781,90 @@ def import_file(
     date_format: str | None = None,
     overrides: Mapping[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    limits: ImportLimits | None = None,
+    sink: Callable[[list[Event]], None] | None = None,
 ) -> ImportResult:
     """Read events from any supported export (see the module docstring).
 
     `date_format` overrides the date format decided from each date column; `overrides` maps
     columns to fields (`{"Lat": "latitude"}`) over the guessed mapping; `progress` is called
-    with (rows done, rows in all) while countries are settled.
+    with (rows done, rows in all) while countries are settled; `limits` bound the work.
+
+    JSON and GeoJSON are read record by record, in batches of BATCH_ROWS. With `sink`, each
+    batch's events are handed to it as they are read and not kept in `events` (`imported`
+    counts them): a file of any size then never holds more than a batch of events. With
+    on_error="refuse", the sink gets nothing once a row is bad, and DataFileError follows.
     """
     path = Path(path)
-    text = _read_text(path, max_bytes)
-    if fmt == "auto":
-        fmt = _detect(path, text)
-    ctx = _Context(path.name, max_bytes, max_field_chars, date_format, dict(overrides or {}), fmt)
-    readers: dict[str, Callable[[str, _Context], list[_Pending | _Outcome]]] = {
-        "geojson": _import_geojson,
-        "json": _import_records,
-        "acled": _import_acled,
-        "gdelt": _import_gdelt,
-        "ucdp": _import_ucdp,
-        "csv": _import_table,
-    }
-    read = readers[fmt]
-    outcomes = _reject_duplicate_ids(_settle(read(text, ctx), progress), ctx.file)
-    problems = [p for o in outcomes for p in o.problems]
-    warnings = [w for o in outcomes for w in o.warnings]
-    bad = sum(1 for o in outcomes if o.event is None)
-    if on_error == "refuse" and problems:
-        raise DataFileError(problems)
-    return ImportResult(
-        events=[o.event for o in outcomes if o.event is not None],
-        problems=problems,
-        skipped=bad,
-        warnings=warnings,
-        format=fmt,
-        date_formats=ctx.date_formats,
-        mapping=ctx.mapping,
-        rows=len(outcomes),
+    shape = _json_shape(path, max_bytes)
+    if fmt == "auto" and shape is not None:
+        fmt = shape
+    ctx = _Context(
+        path.name,
+        max_bytes,
+        max_field_chars,
+        date_format,
+        dict(overrides or {}),
+        fmt,
+        limits=limits or ImportLimits(),
     )
+    batches: Iterable[list[_Pending | _Outcome]]
+    if fmt in ("json", "geojson"):
+        batches = _json_batches(path, ctx, progress)
+        progress = None  # reported per batch, against the rows in all
+    else:
+        text = _read_text(path, max_bytes)
+        if fmt == "auto":
+            fmt = _detect(path, text)
+            ctx.format = fmt
+        readers: dict[str, Callable[[str, _Context], list[_Pending | _Outcome]]] = {
+            "acled": _import_acled,
+            "gdelt": _import_gdelt,
+            "ucdp": _import_ucdp,
+            "csv": _import_table,
+        }
+        batches = [readers[fmt](text, ctx)]
+        del text
+    result = ImportResult(format=fmt)
+    seen: set[str] = set()
+    for batch in batches:
+        outcomes = _reject_duplicate_ids(_settle(batch, progress, ctx), ctx.file, seen)
+        result.problems += [p for o in outcomes for p in o.problems]
+        result.warnings += [w for o in outcomes for w in o.warnings]
+        result.skipped += sum(1 for o in outcomes if o.event is None)
+        result.rows += len(outcomes)
+        events = [o.event for o in outcomes if o.event is not None]
+        result.imported += len(events)
+        if on_error == "refuse" and result.problems:
+            continue
+        if sink is not None:
+            sink(events)
+        else:
+            result.events += events
+    if on_error == "refuse" and result.problems:
+        raise DataFileError(result.problems)
+    result.date_formats = ctx.date_formats
+    result.mapping = ctx.mapping
+    note = ctx.dropped_note()
+    if note:
+        result.notes.append(note)
+    return result
 
 
 # --------------------------------------------------------------------------- countries
 
 
 def _settle(
-    items: Sequence[_Pending | _Outcome], progress: Callable[[int, int], None] | None
+    items: Sequence[_Pending | _Outcome],
+    progress: Callable[[int, int], None] | None,
+    ctx: _Context,
 ) -> list[_Outcome]:
     """Countries for every row at once (inferred where absent, checked where given), then
     each row validated into an event."""
     pending = [i for i in items if isinstance(i, _Pending) and i.data is not None]
     placed = [p for p in pending if _point(p) is not None]
     if placed:
-        locator = CountryLocator()
+        locator = ctx.locator()
         # One pass: a membership test against `given` would compare whole rows, n² times.
         given: list[_Pending] = []
         missing: list[_Pending] = []
@@ -715,6 +878,7 @@ def _settle(
         if isinstance(item, _Outcome):
             outcomes.append(item)
             continue
+        ctx.tick()
         row = item.row
         event = None
         if item.data is not None:
@@ -768,8 +932,8 @@ def _check_countries(placed: Sequence[_Pending], locator: CountryLocator) -> Non
             )
 
 
-def _reject_duplicate_ids(outcomes: list[_Outcome], file: str) -> list[_Outcome]:
-    seen: set[str] = set()
+def _reject_duplicate_ids(outcomes: list[_Outcome], file: str, seen: set[str]) -> list[_Outcome]:
+    """`seen` holds the ids of the batches before, and gets this batch's."""
     out: list[_Outcome] = []
     for outcome in outcomes:
         event = outcome.event
@@ -806,6 +970,7 @@ def _rows(
 ) -> Iterator[_Row | _Outcome]:
     """Each data row as a _Row, or an _Outcome when its shape or size already refuses it."""
     for number, cells in rows:
+        ctx.tick()
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
             message = (
                 f"the row has {len(cells)} cells but the header has {len(header)} columns: "
@@ -853,9 +1018,13 @@ def _figures(row: _Row, claims_col: str, best_col: str, claimed_by: str) -> list
                     "'at least 11 (according to Synegubov)'",
                 )
                 continue
+            value = _whole_number(match["value"])
+            if value is None:
+                row.fail(claims_col, f"'{_short(part)}' is not a number of people")
+                continue
             figures.append(
                 {
-                    "value": int(match["value"]),
+                    "value": value,
                     "qualifier": match["qualifier"] or "exact",
                     "claimed_by": match["claimed_by"],
                 }
@@ -863,16 +1032,16 @@ def _figures(row: _Row, claims_col: str, best_col: str, claimed_by: str) -> list
         return figures
     best = row.text(best_col)
     if best:
-        number = best.removesuffix(".0")
-        if not number.isdigit():
+        number = _whole_number(best)
+        if number is None:
             row.fail(
                 best_col,
                 f"'{_short(best)}' is not a whole number of people",
                 cause="not a whole number of people",
                 value=best,
             )
-        elif int(number):
-            figures.append({"value": int(number), "claimed_by": claimed_by})
+        elif number:
+            figures.append({"value": number, "claimed_by": claimed_by})
     return figures
 
 
@@ -932,7 +1101,7 @@ def _table_mapping(ctx: _Context, header: Sequence[str]) -> dict[str, str]:
 
 
 def _import_table(text: str, ctx: _Context) -> list[_Pending | _Outcome]:
-    header, raw_rows = _csv_rows(text, ctx.file, ctx.max_bytes)
+    header, raw_rows = _csv_rows(text, ctx.file, ctx.max_bytes, ctx=ctx)
     return _table_outcomes(ctx, header, list(_rows(ctx, header, raw_rows)))
 
 
@@ -942,17 +1111,55 @@ def _table_outcomes(
     rows: Sequence[_Row | _Outcome],
     points: Mapping[int, tuple[float, float]] | None = None,
     uniform: bool = True,
+    dates: Mapping[str, DateChoice | None] | None = None,
 ) -> list[_Pending | _Outcome]:
     """Rows of a table (or records, or features' properties) read through a column mapping.
 
     `uniform=False` for JSON records and GeoJSON features, whose keys may differ from one to
     the next (`type` in one, `category` in another): each gets the mapping of its own keys.
+    `dates` are the date formats when they were decided already (from every batch of a file
+    read in batches: the mapping is then recorded and checked too).
     """
     if not any(isinstance(r, _Row) for r in rows):
         return [r for r in rows if isinstance(r, _Outcome)]
-    fields = _table_mapping(ctx, header)
+    if dates is None:
+        fields = _table_mapping(ctx, header)
+        _check_table_columns(ctx, header, fields, bool(points))
+    else:
+        fields = {f: c for c, f in ctx.mapping.items()}
+
+    def fields_of(row: _Row) -> dict[str, str]:
+        return fields if uniform else _own_fields(ctx, tuple(row.cells))
+
+    def values(name: str) -> Iterator[str]:
+        for row in rows:
+            if isinstance(row, _Row) and name in fields_of(row):
+                yield row.text(fields_of(row)[name])
+
+    if dates is None:
+        dates = {
+            name: ctx.dates(fields[name], values(name))
+            for name in ("date", "date_end")
+            if name in fields
+        }
+    out: list[_Pending | _Outcome] = []
+    for index, row in enumerate(rows):
+        if isinstance(row, _Outcome):
+            out.append(row)
+            continue
+        ctx.tick()
+        point = points.get(index) if points else None
+        out.append(_table_event(ctx, _Fields(row, fields_of(row)), dates, point))
+    return out
+
+
+def _check_table_columns(
+    ctx: _Context, header: Sequence[str], fields: Mapping[str, str], placed: bool
+) -> None:
+    """Refuses a table with no date column, or neither coordinates nor places (`placed`: the
+    rows have positions of their own, GeoJSON geometries)."""
     missing = [] if "date" in fields else ["date"]
-    if not points and "place" not in fields and not {"latitude", "longitude"} <= set(fields):
+    if not placed and "place" not in fields and not {"latitude", "longitude"} <= set(fields):
         missing.append("latitude and longitude (or a place)")
     _missing_columns(
         ctx.file,
@@ -961,36 +1168,24 @@ def _table_outcomes(
         "name the columns with --map COLUMN=FIELD, e.g. --map Lat=latitude "
         f"(fields: {', '.join(colmap.FIELDS)})",
     )
-    own: dict[tuple[str, ...], dict[str, str]] = {}
 
-    def fields_of(row: _Row) -> dict[str, str]:
-        if uniform:
-            return fields
-        keys = tuple(row.cells)
-        if keys not in own:
-            overrides = {c: f for c, f in ctx.overrides.items() if c in keys}
-            mapping = colmap.apply_overrides(keys, colmap.guess_mapping(keys), overrides)
-            own[keys] = {f: c for c, f in mapping.items()}
-        return own[keys]
 
-    def values(name: str) -> Iterator[str]:
-        for row in rows:
-            if isinstance(row, _Row) and name in fields_of(row):
-                yield row.text(fields_of(row)[name])
+# Mappings of records' own keys remembered per file; a file whose records all differ does not
+# grow this past the bound.
+_OWN_FIELDS_KEPT = 4096
 
-    dates: dict[str, DateChoice | None] = {
-        name: ctx.dates(fields[name], values(name))
-        for name in ("date", "date_end")
-        if name in fields
-    }
-    out: list[_Pending | _Outcome] = []
-    for index, row in enumerate(rows):
-        if isinstance(row, _Outcome):
-            out.append(row)
-            continue
-        point = points.get(index) if points else None
-        out.append(_table_event(ctx, _Fields(row, fields_of(row)), dates, point))
-    return out
+
+def _own_fields(ctx: _Context, keys: tuple[str, ...]) -> dict[str, str]:
+    """field -> column for a record with these keys (the user's overrides among them)."""
+    found = ctx.own_fields.get(keys)
+    if found is None:
+        overrides = {c: f for c, f in ctx.overrides.items() if c in keys}
+        mapping = colmap.apply_overrides(keys, colmap.guess_mapping(keys), overrides)
+        found = {f: c for c, f in mapping.items()}
+        if len(ctx.own_fields) >= _OWN_FIELDS_KEPT:
+            ctx.own_fields.clear()
+        ctx.own_fields[keys] = found
+    return found
 
 
 def _fallback_id(ctx: _Context, row: _Row) -> str:
@@ -1014,7 +1209,7 @@ def _table_event(
     main = cells.get("event_type")
     event_type = _type_with_label(row, col("event_type"), main, labels)
     if sub:
-        labels[col("sub_event_type")] = sub[:500]
+        labels[_label_key(col("sub_event_type"))] = sub[:500]
         event_type = acled_type(main, sub) or event_type
     labels.update(_labels_cell(row))
     date = _date(row, col("date"), cells.get("date"), dates.get("date"))
@@ -1052,7 +1247,9 @@ def _table_event(
         ]
     if row.problems:
         return _Pending(row, None, {})
-    label = labels.get(col("sub_event_type")) or labels.get(col("event_type"))
+    label = labels.get(_label_key(col("sub_event_type"))) or labels.get(
+        _label_key(col("event_type"))
+    )
     place = place_name or str(country or "")
     title = (
         cells.get("title")
@@ -1085,7 +1282,7 @@ def _table_event(
         "summary": summary,
         "tags": _split_list(cells.get("tags")),
         "labels": labels,
-        "origin": _origin(ctx, row),
+        "origin": _origin(ctx, row, cells.columns.values()),
     }
     columns = {
         "place.name": col("place"),
@@ -1111,7 +1308,7 @@ def _table_event(
 
 
 def _import_acled(text: str, ctx: _Context) -> list[_Pending | _Outcome]:
-    header, raw_rows = _csv_rows(text, ctx.file, ctx.max_bytes)
+    header, raw_rows = _csv_rows(text, ctx.file, ctx.max_bytes, ctx=ctx)
     # ACLED files come in any header case (UPPERCASE exports): read them by lower-case name.
     by_name = {colmap.normalise(h): h for h in header}
     for name, column in ctx.overrides.items():
@@ -1149,7 +1346,8 @@ def _acled_event(ctx: _Context, cells: _Fields, choice: DateChoice | None) -> _P
     country = country_code(iso) if iso and iso != "0" else None
     country = country or _country(row, col("country"), country_text)
     fatalities_text = (cells.get("fatalities") or "0").removesuffix(".0")
-    if not fatalities_text.isdigit():
+    fatalities_value = _whole_number(fatalities_text)
+    if fatalities_value is None:
         row.fail(
             col("fatalities"),
             f"'{_short(fatalities_text)}' is not a whole number of people",
@@ -1163,7 +1361,7 @@ def _acled_event(ctx: _Context, cells: _Fields, choice: DateChoice | None) -> _P
     location = cells.get("location") or cells.get("admin1") or str(country or "")
     if not location and point is not None:
         location = f"{point[0]:.4f}, {point[1]:.4f}"
-    value = int(fatalities_text)
+    value = fatalities_value or 0
     fatalities = [{"value": value, "qualifier": "exact", "claimed_by": publisher}] if value else []
     actors = [a for a in (cells.get("actor1"), cells.get("actor2")) if a]
     label = sub or main or VOCABULARY[event_type].label
@@ -1213,7 +1411,7 @@ _GDELT_PRECISION = {"1": 3, "2": 3, "3": 1, "4": 1, "5": 3}
 
 def _import_gdelt(text: str, ctx: _Context) -> list[_Pending | _Outcome]:
     raw_header = _gdelt_raw_header(text, _delimiter(text))
-    header, raw_rows = _csv_rows(text, ctx.file, ctx.max_bytes, raw_header)
+    header, raw_rows = _csv_rows(text, ctx.file, ctx.max_bytes, raw_header, ctx)
     by_name = {colmap.normalise(h): h for h in header}
     missing = [
         name
@@ -1302,7 +1500,7 @@ _UCDP_WHERE = {"1": 1, "2": 2, "3": 2, "4": 3, "5": 2, "6": 3, "7": 3}
 
 
 def _import_ucdp(text: str, ctx: _Context) -> list[_Pending | _Outcome]:
-    header, raw_rows = _csv_rows(text, ctx.file, ctx.max_bytes)
+    header, raw_rows = _csv_rows(text, ctx.file, ctx.max_bytes, ctx=ctx)
     by_name = {colmap.normalise(h): h for h in header}
     rows = list(_rows(ctx, header, raw_rows))
     start = ctx.dates(by_name["date_start"], _column_values(rows, by_name["date_start"]))
@@ -1320,8 +1518,16 @@ def _ucdp_figures(cells: _Fields) -> list[dict[str, Any]]:
     values = {}
     for name in ("best", "low", "high"):
         text = cells.get(name).removesuffix(".0")
-        if text.isdigit():
-            values[name] = int(text)
+        number = _whole_number(text)
+        if number is not None:
+            values[name] = number
+        elif text.isdigit():  # digits, but too many (or not ASCII) to be a number of people
+            cells.row.fail(
+                cells.column(name),
+                f"'{_short(text)}' is not a whole number of people",
+                cause="not a whole number of people",
+                value=text,
+            )
     figures = []
     best = values.get("best")
     if best:
@@ -1423,16 +1629,17 @@ def write_acled_csv(events: Iterable[Event], out: TextIO) -> int:
     """Write ACLED-format CSV row by row (any number of events); returns how many.
 
     ACLED in, ACLED out: when the first event came from an ACLED file, its header is written
-    (in its own case and order) and every event from an ACLED file gets its row back verbatim;
-    other events fill the same columns from their fields.
+    (in its own case and order) and every event from an ACLED file gets its row back as the
+    source wrote it; other events fill the same columns from their fields. Every cell and
+    header name, the source's own included, goes through `spreadsheet_cell` (CSV injection).
     """
     stream = iter(events)
     first = next(stream, None)
     header = list(ACLED_COLUMNS)
     if first is not None and first.origin is not None and first.origin.format == "acled":
         header = [*first.origin.columns, "event_atlas_type"]
-    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator=CSV_LINE_END)
+    writer.writerow([spreadsheet_cell(column) for column in header])
     written = 0
     for event in itertools.chain([first] if first is not None else [], stream):
         writer.writerow(_acled_row(event, header))
@@ -1440,16 +1647,14 @@ def write_acled_csv(events: Iterable[Event], out: TextIO) -> int:
     return written
 
 
-def _acled_row(event: Event, header: Sequence[str]) -> dict[str, str]:
+def _acled_row(event: Event, header: Sequence[str]) -> list[str]:
     ours = _acled_fields(event)
     origin = event.origin.columns if event.origin and event.origin.format == "acled" else {}
-    row = {}
-    for column in header:
-        if column in origin:
-            row[column] = origin[column]  # verbatim: the source's own row
-        else:
-            row[column] = _cell(ours.get(colmap.normalise(column), ""))
-    return row
+    return [
+        # The source's own cell where it has one (its row back), else ours.
+        spreadsheet_cell(origin[c] if c in origin else ours.get(colmap.normalise(c), ""))
+        for c in header
+    ]
 
 
 def _acled_fields(event: Event) -> dict[str, object]:
@@ -1497,15 +1702,352 @@ def _country_label(code: str) -> str:
 # --------------------------------------------------------------------------- JSON and GeoJSON
 
 
-def _load_json(text: str, file: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DataFileError(
-            [Problem(file, exc.lineno, "", f"not valid JSON: {exc.msg} (column {exc.colno})")]
-        ) from exc
-    except RecursionError as exc:
-        raise DataFileError([Problem(file, None, "", "the JSON is nested too deeply")]) from exc
+def _json_int(text: str) -> int | str:
+    """A JSON integer; one too long for Python to read (over 4,300 digits) stays text, so that
+    its row is refused with the column named instead of the file with a traceback."""
+    limit = sys.get_int_max_str_digits()
+    return text if limit and len(text.lstrip("-")) > limit else int(text)
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+class _JsonReader:
+    """One JSON document read from a file piece by piece: whitespace and punctuation by hand,
+    each value whole by json's own decoder. At most one read (1 MiB) and one value (a record,
+    a feature) are in memory, whatever the size of the file."""
+
+    READ = 1 << 20
+
+    def __init__(self, handle: BinaryIO, file: str) -> None:
+        self.handle = handle
+        self.file = file
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.json = json.JSONDecoder(parse_int=_json_int)
+        self.text = ""
+        self.pos = 0
+        self.lines = 0  # line ends before self.text
+        self.offset = 0  # bytes read before the last read
+        self.eof = False
+
+    def _more(self) -> bool:
+        """Reads on; False at the end of the file."""
+        if self.eof:
+            return False
+        if self.pos > self.READ:
+            self.lines += self.text.count("\n", 0, self.pos)
+            self.text = self.text[self.pos :]
+            self.pos = 0
+        raw = self.handle.read(self.READ)
+        try:
+            self.text += self.decoder.decode(raw, final=not raw)
+        except UnicodeDecodeError as exc:
+            lines = self.lines + self.text.count("\n")
+            raise DataFileError(
+                [not_utf8_problem(self.file, exc.object, exc, self.offset, lines)]
+            ) from exc
+        self.offset += len(raw)
+        self.eof = not raw
+        return True
+
+    def line(self, pos: int | None = None) -> int:
+        return self.lines + self.text.count("\n", 0, self.pos if pos is None else pos) + 1
+
+    def fail(self, message: str, pos: int | None = None) -> DataFileError:
+        at = self.pos if pos is None else pos
+        column = at - (self.text.rfind("\n", 0, at) + 1) + 1
+        return DataFileError(
+            [Problem(self.file, self.line(at), "", f"not valid JSON: {message} (column {column})")]
+        )
+
+    def peek(self) -> str:
+        """The next character that is not whitespace; "" at the end of the file."""
+        while True:
+            match = _JSON_SPACE.match(self.text, self.pos)
+            self.pos = match.end() if match else self.pos
+            if self.pos < len(self.text):
+                return self.text[self.pos]
+            if not self._more():
+                return ""
+
+    def take(self, expected: str, message: str) -> None:
+        if self.peek() != expected:
+            raise self.fail(message)
+        self.pos += 1
+
+    def value(self) -> Any:
+        """The next whole value (an object, an array, a string, a number, …)."""
+        self.peek()
+        while True:
+            try:
+                value, end = self.json.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError as exc:
+                # Perhaps only cut off by the end of what was read so far: read on and retry.
+                if len(self.text) - self.pos <= MAX_RECORD_CHARS and self._more():
+                    continue
+                if len(self.text) - self.pos > MAX_RECORD_CHARS:
+                    raise DataFileError(
+                        [
+                            Problem(
+                                self.file,
+                                self.line(),
+                                "",
+                                f"a record over {MAX_RECORD_CHARS // 2**20} MB (or not valid "
+                                f"JSON: {exc.msg}): split the file, or fix the record",
+                            )
+                        ]
+                    ) from exc
+                raise self.fail(exc.msg, exc.pos) from exc
+            except RecursionError as exc:
+                raise DataFileError(
+                    [Problem(self.file, self.line(), "", "the JSON is nested too deeply")]
+                ) from exc
+            if end == len(self.text) and self._more():
+                continue  # a number may go on past what was read
+            self.pos = end
+            return value
+
+
+class _JsonDocument:
+    """A JSON file's records, one at a time: the items of a top-level array, or the features of
+    a GeoJSON FeatureCollection (or the one Feature the file is). Each walk reads the file
+    again; after a walk, `kind` says what the file held: "records", "collection", "feature"
+    (a lone Feature) or "other"."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.kind = ""
+
+    def items(self) -> Iterator[Any]:
+        with self.path.open("rb") as handle:
+            reader = _JsonReader(handle, self.path.name)
+            first = reader.peek()
+            if not first:
+                reason = "the file is empty: export the data again"
+                raise DataFileError([Problem(self.path.name, 1, "", reason)])
+            if first == "[":
+                self.kind = "records"
+                yield from self._array(reader)
+            elif first == "{":
+                yield from self._object(reader)
+            else:
+                reader.value()
+                self.kind = "other"
+            if reader.peek():
+                raise reader.fail("Extra data")
+        if self.kind == "feature":
+            with self.path.open("rb") as handle:
+                yield _JsonReader(handle, self.path.name).value()
+
+    def _array(self, reader: _JsonReader) -> Iterator[Any]:
+        reader.take("[", "Expecting '['")
+        if reader.peek() == "]":
+            reader.pos += 1
+            return
+        while True:
+            yield reader.value()
+            after = reader.peek()
+            if after == "]":
+                reader.pos += 1
+                return
+            if after != ",":
+                raise reader.fail("Expecting ',' delimiter")
+            reader.pos += 1
+
+    def _object(self, reader: _JsonReader) -> Iterator[Any]:
+        """The features of a FeatureCollection, read as they come; the other members whole."""
+        top_type: object = None
+        listed = False
+        reader.take("{", "Expecting '{'")
+        if reader.peek() == "}":
+            reader.pos += 1
+        else:
+            while True:
+                if reader.peek() != '"':
+                    raise reader.fail("Expecting property name enclosed in double quotes")
+                key = reader.value()
+                reader.take(":", "Expecting ':' delimiter")
+                if key == "features" and reader.peek() == "[":
+                    listed = True
+                    yield from self._array(reader)
+                else:
+                    value = reader.value()
+                    if key == "type":
+                        top_type = value
+                after = reader.peek()
+                if after == "}":
+                    reader.pos += 1
+                    break
+                if after != ",":
+                    raise reader.fail("Expecting ',' delimiter")
+                reader.pos += 1
+        if top_type == "Feature":
+            self.kind = "feature"
+        elif top_type == "FeatureCollection" and listed:
+            self.kind = "collection"
+        else:
+            self.kind = "other"
+
+
+_NOT_GEOJSON = (
+    'not a GeoJSON FeatureCollection: the file must be {"type": "FeatureCollection", '
+    '"features": [...]}'
+)
+
+
+@dataclass
+class _Survey:
+    """What the first reading of a JSON file finds: its records, their columns, the values of
+    their date columns (a date column's format is decided from all of them)."""
+
+    records: int = 0
+    header: dict[str, None] = field(default_factory=dict)
+    values: dict[str, list[str]] = field(default_factory=dict)
+    mapped: int = 0  # records read through the column mapping (not our own features)
+    placed: bool = False  # some feature has a geometry
+
+
+def _survey(document: _JsonDocument, ctx: _Context) -> _Survey:
+    """The first of two readings: counts records (against the row limit), collects the
+    columns and date values; nothing is converted yet."""
+    survey = _Survey()
+
+    def note(cells: Mapping[str, str], keys: Sequence[str]) -> None:
+        survey.mapped += 1
+        survey.header.update(dict.fromkeys(keys))
+        fields = _own_fields(ctx, tuple(keys))
+        for name in ("date", "date_end"):
+            if name in fields:
+                text = _uncell(str(cells.get(fields[name]) or "")).strip()
+                survey.values.setdefault(name, []).append(text)
+
+    for item in document.items():
+        ctx.tick()
+        survey.records += 1
+        ctx.count(survey.records)
+        if document.kind == "records":
+            if isinstance(item, dict):
+                cells = _record_cells(item)
+                if all(len(v) <= ctx.max_field_chars for v in cells.values()):
+                    note(cells, list(cells))
+                else:
+                    survey.header.update(dict.fromkeys(cells))
+            continue
+        parts = _feature_parts(ctx, item)
+        if parts is None:
+            continue
+        properties, geometry = parts
+        if _is_own(properties):
+            continue
+        cells = {str(k): _flat(v) for k, v in properties.items()}
+        raw_id = item.get("id")
+        if raw_id is not None and not _uncell(cells.get("id", "")).strip():
+            cells["id"] = str(raw_id)
+        survey.placed = survey.placed or geometry is not None
+        note(cells, list(cells))
+    if document.kind in ("other", ""):
+        raise DataFileError([Problem(ctx.file, 1, "type", _NOT_GEOJSON)])
+    return survey
+
+
+def _json_batches(
+    path: Path, ctx: _Context, progress: Callable[[int, int], None] | None
+) -> Iterator[list[_Pending | _Outcome]]:
+    """JSON records or GeoJSON features, BATCH_ROWS at a time, read in two passes: the first
+    settles the columns and the date formats from every record, the second converts them."""
+    document = _JsonDocument(path)
+    survey = _survey(document, ctx)
+    dates: dict[str, DateChoice | None] = {}
+    header = list(survey.header)
+    if survey.mapped:
+        fields = _table_mapping(ctx, header)
+        _check_table_columns(ctx, header, fields, survey.placed)
+        dates = {
+            name: ctx.dates(fields[name], survey.values.get(name, []))
+            for name in ("date", "date_end")
+            if name in fields
+        }
+    survey.values.clear()
+    read = _records_batch if document.kind == "records" else _features_batch
+    batch: list[tuple[int, Any]] = []
+    done = 0
+    for index, item in enumerate(document.items()):
+        batch.append((index, item))
+        if len(batch) >= BATCH_ROWS:
+            yield read(ctx, header, batch, dates)
+            done += len(batch)
+            batch = []
+            if progress is not None:
+                progress(done, survey.records)
+    if batch or not done:
+        yield read(ctx, header, batch, dates)
+        if progress is not None and batch:
+            progress(done + len(batch), survey.records)
+
+
+def _records_batch(
+    ctx: _Context,
+    header: Sequence[str],
+    batch: Sequence[tuple[int, Any]],
+    dates: Mapping[str, DateChoice | None],
+) -> list[_Pending | _Outcome]:
+    rows: list[_Row | _Outcome] = []
+    for index, record in batch:
+        ctx.tick()
+        if not isinstance(record, dict):
+            problem = Problem(ctx.file, None, f"[{index}]", "each record must be a JSON object")
+            rows.append(_Outcome(None, [problem]))
+            continue
+        row = _Row(ctx.file, None, _record_cells(record), prefix=f"[{index}].")
+        _check_sizes(row, ctx.max_field_chars)
+        rows.append(_Outcome(None, row.problems) if row.problems else row)
+    return _table_outcomes(ctx, header, rows, uniform=False, dates=dates)
+
+
+def _features_batch(
+    ctx: _Context,
+    header: Sequence[str],
+    batch: Sequence[tuple[int, Any]],
+    dates: Mapping[str, DateChoice | None],
+) -> list[_Pending | _Outcome]:
+    own: list[_Pending | _Outcome] = []
+    foreign: list[_Row | _Outcome] = []
+    shapes: dict[int, Geometry] = {}
+    points: dict[int, tuple[float, float]] = {}
+    for index, feature in batch:
+        ctx.tick()
+        row = _Row(ctx.file, None, {}, prefix=f"features[{index}].")
+        outcome = _feature_row(ctx, row, feature)
+        if isinstance(outcome, _Outcome):
+            foreign.append(outcome)
+            continue
+        geometry, properties = outcome
+        if _is_own(properties):
+            own.append(_Outcome(_own_feature(row, properties, geometry), row.problems))
+            continue
+        raw_id = feature.get("id")
+        row.cells = {k: _flat(v) for k, v in properties.items()}
+        if raw_id is not None and not row.text("id"):
+            row.cells["id"] = str(raw_id)
+        if geometry is not None:
+            points[len(foreign)] = representative_point(geometry)
+            if geometry.type != "Point":
+                shapes[len(foreign)] = geometry
+        foreign.append(row)
+    if not foreign:
+        return own
+    read = _table_outcomes(ctx, header, foreign, points, uniform=False, dates=dates)
+    for index, item in enumerate(read):
+        if isinstance(item, _Pending) and item.data is not None:
+            item.data["geometry"] = shapes.get(index)
+            item.columns = {**item.columns, "place": "geometry"}
+            if item.data["place"]["latitude"] is None:
+                item.row.fail(
+                    "geometry",
+                    "the feature has no geometry: give a Point [longitude, latitude]",
+                    cause="a feature without geometry",
+                )
+    return own + read
 
 
 def _flat(value: object) -> str:
@@ -1538,94 +2080,6 @@ def _record_cells(record: Mapping[str, Any]) -> dict[str, str]:
     return cells
 
 
-def _header_of(records: Iterable[Mapping[str, Any]]) -> list[str]:
-    header: dict[str, None] = {}
-    for record in records:
-        header.update(dict.fromkeys(record))
-    return list(header)
-
-
-def _import_records(text: str, ctx: _Context) -> list[_Pending | _Outcome]:
-    data = _load_json(text, ctx.file)
-    if not isinstance(data, list):
-        return _import_geojson(text, ctx)
-    rows: list[_Row | _Outcome] = []
-    cell_rows = []
-    for index, record in enumerate(data):
-        if not isinstance(record, dict):
-            problem = Problem(ctx.file, None, f"[{index}]", "each record must be a JSON object")
-            rows.append(_Outcome(None, [problem]))
-            continue
-        cells = _record_cells(record)
-        cell_rows.append(cells)
-        row = _Row(ctx.file, None, cells, prefix=f"[{index}].")
-        _check_sizes(row, ctx.max_field_chars)
-        rows.append(_Outcome(None, row.problems) if row.problems else row)
-    return _table_outcomes(ctx, _header_of(cell_rows), rows, uniform=False)
-
-
-def _import_geojson(text: str, ctx: _Context) -> list[_Pending | _Outcome]:
-    data = _load_json(text, ctx.file)
-    if isinstance(data, list):
-        return _import_records(text, ctx)
-    if isinstance(data, dict) and data.get("type") == "Feature":
-        data = {"type": "FeatureCollection", "features": [data]}
-    if (
-        not isinstance(data, dict)
-        or data.get("type") != "FeatureCollection"
-        or not isinstance(data.get("features"), list)
-    ):
-        raise DataFileError(
-            [
-                Problem(
-                    ctx.file,
-                    1,
-                    "type",
-                    "not a GeoJSON FeatureCollection: the file must be "
-                    '{"type": "FeatureCollection", "features": [...]}',
-                )
-            ]
-        )
-    own: list[_Pending | _Outcome] = []
-    foreign: list[_Row | _Outcome] = []
-    shapes: dict[int, Geometry] = {}
-    points: dict[int, tuple[float, float]] = {}
-    for index, feature in enumerate(data["features"]):
-        row = _Row(ctx.file, None, {}, prefix=f"features[{index}].")
-        outcome = _feature_row(ctx, row, feature)
-        if isinstance(outcome, _Outcome):
-            foreign.append(outcome)
-            continue
-        geometry, properties = outcome
-        if _is_own(properties):
-            own.append(_Outcome(_own_feature(row, properties, geometry), row.problems))
-            continue
-        raw_id = feature.get("id")
-        row.cells = {k: _flat(v) for k, v in properties.items()}
-        if raw_id is not None and not row.text("id"):
-            row.cells["id"] = str(raw_id)
-        if geometry is not None:
-            points[len(foreign)] = representative_point(geometry)
-            if geometry.type != "Point":
-                shapes[len(foreign)] = geometry
-        foreign.append(row)
-    if not foreign:
-        return own
-    header = _header_of(r.cells for r in foreign if isinstance(r, _Row))
-    read = _table_outcomes(ctx, header, foreign, points, uniform=False)
-    for index, item in enumerate(read):
-        if isinstance(item, _Pending) and item.data is not None:
-            item.data["geometry"] = shapes.get(index)
-            item.columns = {**item.columns, "place": "geometry"}
-            if item.data["place"]["latitude"] is None:
-                item.row.fail(
-                    "geometry",
-                    "the feature has no geometry: give a Point [longitude, latitude]",
-                    cause="a feature without geometry",
-                )
-    return own + read
-
-
 def _feature_row(
     ctx: _Context, row: _Row, feature: object
 ) -> _Outcome | tuple[Geometry | None, dict[str, Any]]:
@@ -1651,6 +2105,19 @@ def _feature_row(
     if row.problems:
         return _Outcome(None, row.problems)
     return geometry, properties
+
+
+def _feature_parts(ctx: _Context, feature: object) -> tuple[dict[str, Any], object] | None:
+    """A feature's properties and raw geometry when `_feature_row` may accept it (the geometry
+    itself is checked later); None when its shape already refuses it."""
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        return None
+    properties = feature.get("properties") or {}
+    if not isinstance(properties, dict):
+        return None
+    if any(len(value) > ctx.max_field_chars for _, value in _strings(properties, "")):
+        return None
+    return properties, feature.get("geometry")
 
 
 def _strings(value: object, where: str) -> Iterator[tuple[str, str]]:
@@ -1712,16 +2179,28 @@ class TableShape:
     guessed: dict[str, str]
 
 
-def table_shape(path: Path, max_bytes: int = MAX_BYTES) -> TableShape | None:
+def table_shape(
+    path: Path, max_bytes: int = MAX_BYTES, limits: ImportLimits | None = None
+) -> TableShape | None:
     """Columns and guessed fields of a CSV, TSV or JSON-records file; None for formats that
-    are read by their own rules (ACLED, GDELT, UCDP, GeoJSON, events YAML)."""
-    text = _read_text(path, max_bytes)
-    fmt = _detect(path, text)
-    if fmt == "csv":
-        header, _ = _csv_rows(text.split("\n", 1)[0] + "\n", path.name, max_bytes)
-    elif fmt == "json":
-        data = _load_json(text, path.name)
-        header = _header_of(_record_cells(r) for r in data if isinstance(r, dict))
-    else:
+    are read by their own rules (ACLED, GDELT, UCDP, GeoJSON, events YAML). `limits` bound
+    the reading of a JSON file, record by record."""
+    shape = _json_shape(path, max_bytes)
+    if shape == "geojson":
         return None
-    return TableShape(fmt, tuple(header), colmap.guess_mapping(header))
+    if shape == "json":
+        ctx = _Context(path.name, max_bytes, MAX_FIELD_CHARS, None, {}, "json")
+        ctx.limits = limits or ImportLimits()
+        columns: dict[str, None] = {}
+        for count, record in enumerate(_JsonDocument(path).items(), start=1):
+            ctx.tick()
+            ctx.count(count)
+            if isinstance(record, dict):
+                columns.update(dict.fromkeys(_record_cells(record)))
+        header = list(columns)
+    else:
+        text = _read_text(path, max_bytes)
+        if _detect(path, text) != "csv":
+            return None
+        header, _ = _csv_rows(text.split("\n", 1)[0] + "\n", path.name, max_bytes)
+    return TableShape(shape or "csv", tuple(header), colmap.guess_mapping(header))

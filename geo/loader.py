@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,9 +44,10 @@ Path_ = tuple[str | int, ...]
 
 
 class _Refused(Exception):
-    def __init__(self, message: str, line: int | None) -> None:
+    def __init__(self, message: str, line: int | None, field: str = "") -> None:
         super().__init__(message)
         self.line = line
+        self.field = field
 
 
 class _Loader(yaml.SafeLoader):
@@ -132,7 +134,16 @@ class _Converter:
             )
         if node.style is not None or node.tag == _YAML + "str":
             return node.value
-        return _plain_scalar(node.value)
+        try:
+            return _plain_scalar(node.value)
+        except ValueError as exc:  # an integer past Python's int-string conversion limit
+            digits = len(node.value.lstrip("+-"))
+            raise _Refused(
+                f"a number of {digits:,} digits is too long to read (at most "
+                f"{sys.get_int_max_str_digits():,}): check the value",
+                node.start_mark.line + 1,
+                _field_name(path),
+            ) from exc
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -315,7 +326,7 @@ def parse_events_text(text: str, file: str = "<text>") -> Dataset:
     try:
         data = converter.convert(root, ())
     except _Refused as exc:
-        raise DataFileError([Problem(file, exc.line, "", str(exc))]) from exc
+        raise DataFileError([Problem(file, exc.line, exc.field, str(exc))]) from exc
     if isinstance(data, list):
         # A bare list of events is accepted as shorthand for {events: [...]}.
         converter.lines = {("events", *k): v for k, v in converter.lines.items()}
@@ -335,11 +346,8 @@ def parse_events_text(text: str, file: str = "<text>") -> Dataset:
     return dataset
 
 
-def read_utf8_text(path: Path, max_bytes: int, too_big: str, missing_hint: str = "") -> str:
-    """A data file's text, refused with a located problem when absent, too big or not UTF-8.
-
-    `too_big` names the limit and its remedy, e.g. "limit for YAML: split it".
-    """
+def check_data_file(path: Path, max_bytes: int, too_big: str, missing_hint: str = "") -> None:
+    """DataFileError with a located problem when the file is absent, unreadable or too big."""
     file = str(path)
     try:
         size = path.stat().st_size
@@ -351,16 +359,72 @@ def read_utf8_text(path: Path, max_bytes: int, too_big: str, missing_hint: str =
     if size > max_bytes:
         reason = f"the file is {size:,} bytes, over the {max_bytes:,}-byte {too_big}"
         raise DataFileError([Problem(file, None, "", reason)])
+
+
+def read_utf8_text(path: Path, max_bytes: int, too_big: str, missing_hint: str = "") -> str:
+    """A data file's text, refused with a located problem when absent, too big or not UTF-8.
+
+    `too_big` names the limit and its remedy, e.g. "limit for YAML: split it".
+    """
+    file = str(path)
+    check_data_file(path, max_bytes, too_big, missing_hint)
     raw = path.read_bytes()
+    refuse_wide_unicode(raw[:4096], file)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        reason = (
-            f"not UTF-8 text (byte {exc.start} is {raw[exc.start]:#04x}; the file is probably "
-            "Windows-1252/Latin-1): re-save it as UTF-8 (in Excel: Save As → CSV UTF-8)"
-        )
-        raise DataFileError([Problem(file, line, "", reason)]) from exc
+        raise DataFileError([not_utf8_problem(file, raw, exc)]) from exc
+
+
+def not_utf8_problem(
+    file: str, raw: bytes, exc: UnicodeDecodeError, offset: int = 0, lines_before: int = 0
+) -> Problem:
+    """The located problem for bytes that are not UTF-8 (`raw` starts at byte `offset`, after
+    `lines_before` lines)."""
+    line = lines_before + raw[: exc.start].count(b"\n") + 1
+    reason = (
+        f"not UTF-8 text (byte {offset + exc.start} is {raw[exc.start]:#04x}; the file is "
+        "probably Windows-1252/Latin-1): re-save it as UTF-8 (in Excel: Save As → CSV UTF-8)"
+    )
+    return Problem(file, line, "", reason)
+
+
+# Byte-order marks, longest first (UTF-32-LE's begins with UTF-16-LE's).
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def wide_unicode(head: bytes) -> str | None:
+    """The name of a wide Unicode encoding ("UTF-16", "UTF-32") when the file's first bytes
+    say so (a byte-order mark, or the NUL bytes beside every ASCII character of such a file);
+    None for anything else."""
+    for bom, name in _WIDE_BOMS:
+        if head.startswith(bom):
+            return name
+    sample = head[: len(head) // 4 * 4]
+    if len(sample) < 8 or sample.count(0) < len(sample) // 3:
+        return None
+    # UTF-32: three NULs in each group of four; UTF-16: one in each pair, always on one side.
+    groups = [sample[i : i + 4] for i in range(0, len(sample), 4)]
+    if sum(1 for g in groups if g.count(0) >= 3) >= len(groups) * 0.9:
+        return "UTF-32"
+    even = sample[0::2].count(0)
+    odd = sample[1::2].count(0)
+    if max(even, odd) >= len(sample) // 2 * 0.9 and min(even, odd) <= len(sample) // 20:
+        return "UTF-16"
+    return None
+
+
+def refuse_wide_unicode(head: bytes, file: str) -> None:
+    """DataFileError when the file is UTF-16 or UTF-32 text: say so, and what to do."""
+    name = wide_unicode(head)
+    if name is not None:
+        reason = f"this file is {name}: save it as UTF-8 (in Excel: Save As → CSV UTF-8)"
+        raise DataFileError([Problem(file, 1, "", reason)])
 
 
 def load_events(path: str | Path, max_bytes: int = MAX_BYTES) -> Dataset:

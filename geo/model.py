@@ -18,6 +18,10 @@ URL_PATTERN = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 # Countries not in ISO 3166-1 that conflict data still needs.
 EXTRA_COUNTRY_CODES = {"XK": "Kosovo"}
 
+# The last day an event may fall on: the map's timeline draws each day, week or month up to
+# the day after it, and Python's dates end on 9999-12-31.
+LAST_DATE = dt.date(9998, 12, 31)
+
 TimePrecision = Literal["day", "approximate", "range"]
 # 0: the source gave coordinates but not how precise they are (never read as exact).
 GeoPrecision = Literal[0, 1, 2, 3]
@@ -225,6 +229,15 @@ class Event(_Strict):
     # free-text type), field name -> label verbatim; our event_type groups them.
     labels: dict[LabelKey, LabelValue] = Field(default_factory=dict, max_length=20)
     origin: Origin | None = None
+
+    @field_validator("date", "date_end")
+    @classmethod
+    def _showable(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and value > LAST_DATE:
+            raise ValueError(
+                f"{value} is after {LAST_DATE}, the last date the map can show: check the year"
+            )
+        return value
 
     @model_validator(mode="after")
     def _date_range(self) -> Event:

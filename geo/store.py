@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import shutil
+import tempfile
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,10 +22,10 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
-from geo.errors import DataFileError, Problem
+from geo.errors import DataFileError, EventAtlasError, Problem
 from geo.filters import LABELS_OFFERED, EventFilter, searchable_text
 from geo.memo import Memo
-from geo.model import Event
+from geo.model import LAST_DATE, Event
 from geo.text import fold
 from geo.timeline import Unit
 from geo.vocabulary import EventType
@@ -30,7 +33,13 @@ from geo.vocabulary import EventType
 # Grid cells per 256-pixel tile width at a zoom: 4 gives cells of about 64 pixels.
 CELLS_PER_TILE = 4
 # Answers kept per store: counts and facts are tiny, a filter-and-view history is cheap.
+# Events per Parquet row group. The file is sorted by date, so a question about some dates
+# reads only their row groups: small ones keep an export's memory at one window's worth
+# (a million events: +53 MB at 16,384 per group, +344 MB at DuckDB's default 122,880).
+ROW_GROUP_EVENTS = 16_384
 ANSWERS_KEPT = 512
+# ... and at most about this many bytes of them, per dataset.
+ANSWER_BYTES = 64 * 1024 * 1024
 # A list of whole events read at once never holds more than this: larger reads go through
 # iter_events, in batches.
 TABLE_ROWS_MAX = 10_000
@@ -101,6 +110,10 @@ def _as_date(value: object) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+def _shown(value: object) -> str:
+    return repr(value) if isinstance(value, str) or value is None else str(value)
+
+
 def cell_size_degrees(zoom: int) -> float:
     return 360.0 / float(2**zoom) / CELLS_PER_TILE
 
@@ -153,6 +166,26 @@ def _frame(events: Iterable[Event]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*REQUIRED_COLUMNS, LABELS_COLUMN])
 
 
+def _date_windows(counts: Sequence[tuple[Any, int]], size: int) -> Iterator[tuple[Any, Any]]:
+    """Consecutive (first, last) date ranges of about `size` events each, from (date, count)
+    rows in date order."""
+    start, total, previous = None, 0, None
+    for date, count in counts:
+        if start is not None and total + int(count) > size:
+            yield start, previous
+            start, total = None, 0
+        if start is None:
+            start = date
+        total += int(count)
+        previous = date
+    if start is not None:
+        yield start, previous
+
+
+class QueryTooSlowError(EventAtlasError):
+    """A question to the store took longer than its budget and was stopped."""
+
+
 class EventStore:
     """A read-only view of one Parquet file of events.
 
@@ -174,7 +207,24 @@ class EventStore:
             f"CREATE VIEW events AS SELECT * FROM read_parquet({_literal(self.path)})"
         )
         self._local = threading.local()
-        self._answers: Memo[Hashable] = Memo(ANSWERS_KEPT)
+        self._answers: Memo[Hashable] = Memo(ANSWERS_KEPT, max_bytes=ANSWER_BYTES)
+
+    @contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        """Queries this thread runs inside are stopped after `seconds` (QueryTooSlowError):
+        no view a client can ask for keeps the server busy for long."""
+        cursor = self.con
+        timer = threading.Timer(seconds, cursor.interrupt)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        except duckdb.InterruptException as exc:
+            raise QueryTooSlowError(
+                f"this view needed more than {seconds:g} s of work: zoom in, or narrow the filters"
+            ) from exc
+        finally:
+            timer.cancel()
 
     def _remembered(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The answer to a question asked before, else computed once and kept.
@@ -217,8 +267,52 @@ class EventStore:
                 "`python -m geo import FILE --out events.parquet`"
             )
             raise DataFileError([Problem(str(path), None, "", message)])
+        store._refuse_unshowable()
         store.title = store._stored_title()
         return store
+
+    def _refuse_unshowable(self) -> None:
+        """DataFileError naming the rows (by id) the page cannot show: an event type that is
+        not ours, or no date or one past LAST_DATE. Another tool may write them; our import
+        never does."""
+        known = [t.value for t in EventType]
+        types = ", ".join("?" for _ in known)
+        problems = self._unshowable(
+            "event_type",
+            f"SELECT id, event_type FROM events WHERE event_type IS NULL "
+            f"OR event_type NOT IN ({types})",
+            known,
+            f"is not an event type: use one of {', '.join(known)}",
+        )
+        problems += self._unshowable(
+            "date",
+            "SELECT id, last_date FROM events WHERE date IS NULL OR last_date IS NULL "
+            "OR date > ? OR last_date > ?",
+            [LAST_DATE, LAST_DATE],
+            f"is after {LAST_DATE} (or missing), the last date the map can show: check the year",
+        )
+        if problems:
+            remedy = (
+                "write the file again with `python -m geo import FILE --out events.parquet`, "
+                "which checks every event"
+            )
+            raise DataFileError([*problems, Problem(str(self.path), None, "", remedy)])
+
+    def _unshowable(
+        self, column: str, select: str, params: list[Any], message: str, shown: int = 20
+    ) -> list[Problem]:
+        rows = self.con.execute(f"{select} LIMIT {shown + 1}", params).fetchall()
+        file = str(self.path)
+        problems = [
+            Problem(file, None, f"id {event_id}.{column}", f"{_shown(value)} {message}")
+            for event_id, value in rows[:shown]
+        ]
+        if len(rows) > shown:
+            query = f"SELECT count(*) FROM ({select})"
+            row = self.con.execute(query, params).fetchone()
+            more = int(row[0]) - shown if row else 0
+            problems.append(Problem(file, None, column, f"… and {more:,} more rows like these"))
+        return problems
 
     def _stored_title(self) -> str | None:
         rows = self.con.execute(
@@ -241,7 +335,7 @@ class EventStore:
             con.execute(
                 "COPY (SELECT * REPLACE (CAST(labels AS VARCHAR[]) AS labels) FROM frame "
                 f"ORDER BY date, id) TO {target} "
-                f"(FORMAT parquet{metadata})"
+                f"(FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_EVENTS}{metadata})"
             )
         finally:
             con.close()
@@ -308,14 +402,28 @@ class EventStore:
         return [Event.model_validate_json(json_text) for (json_text,) in rows]
 
     def iter_events(self, event_filter: EventFilter, batch_size: int = 10_000) -> Iterator[Event]:
-        """Every matching event in date order, fetched in batches: memory stays flat."""
+        """Every matching event in date order, fetched in batches: memory stays flat.
+
+        Sorting every matching event's JSON at once held it all in memory (1.35 GB for a
+        million events). Instead the dates are counted first (light), then the events are read
+        a window of dates at a time, each window about `batch_size` events: the file is sorted
+        by date, so its row groups outside a window are skipped, and only one window's JSON is
+        held at a time (a single date with more events is one window of its own).
+        """
         where, params = self._where(event_filter, None)
         cursor = self._connection.cursor()  # its own cursor: a download runs on another thread
         try:
-            cursor.execute(f"SELECT event_json FROM events{where} ORDER BY date, id", params)
-            while rows := cursor.fetchmany(batch_size):
-                for (json_text,) in rows:
-                    yield Event.model_validate_json(json_text)
+            counts = cursor.execute(
+                f"SELECT date, count(*) FROM events{where} GROUP BY date ORDER BY date", params
+            ).fetchall()
+            within = "date BETWEEN ? AND ?"
+            where_window = f"{where} AND {within}" if where else f" WHERE {within}"
+            select = f"SELECT event_json FROM events{where_window}"
+            for first, last in _date_windows(counts, batch_size):
+                cursor.execute(f"{select} ORDER BY date, id", [*params, first, last])
+                while rows := cursor.fetchmany(batch_size):
+                    for (json_text,) in rows:
+                        yield Event.model_validate_json(json_text)
         finally:
             cursor.close()
 
@@ -524,3 +632,79 @@ class EventStore:
             for key, (n, lat_sum, lon_sum) in totals.items()
             if n and math.isfinite(lat_sum)
         ]
+
+
+# The final sort of a store written in batches: one thread, spilling to disk past this, row
+# groups of ROW_GROUP_EVENTS rows (a Parquet writer buffers one).
+SORT_MEMORY = "256MB"
+_PART_COLUMNS = (
+    "CAST(id AS VARCHAR) AS id, CAST(event_type AS VARCHAR) AS event_type, "
+    "CAST(date AS DATE) AS date, CAST(last_date AS DATE) AS last_date, "
+    "CAST(country AS VARCHAR) AS country, CAST(latitude AS DOUBLE) AS latitude, "
+    "CAST(longitude AS DOUBLE) AS longitude, CAST(geo_precision AS BIGINT) AS geo_precision, "
+    "CAST(title AS VARCHAR) AS title, CAST(search AS VARCHAR) AS search, "
+    "CAST(event_json AS VARCHAR) AS event_json, CAST(labels AS VARCHAR[]) AS labels"
+)
+
+
+class EventStoreWriter:
+    """A store written batch by batch, for imports too large to hold in memory at once: each
+    batch becomes a part file in a work folder beside `path`; `finish` sorts them all (by date
+    and id, as `EventStore.write` does; DuckDB spills to disk past SORT_MEMORY) into `path`,
+    atomically. Memory holds one batch. Leaving the `with` block without `finish` (an error,
+    nothing to write) removes the work folder and leaves `path` as it was."""
+
+    def __init__(self, path: Path, title: str | None = None) -> None:
+        self.path = Path(path)
+        self.title = title
+        self.count = 0
+        self._work = Path(tempfile.mkdtemp(prefix=f".{self.path.name}-", dir=self.path.parent))
+        self._parts: list[Path] = []
+
+    def __enter__(self) -> EventStoreWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        shutil.rmtree(self._work, ignore_errors=True)
+
+    def add(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        part = self._work / f"part-{len(self._parts):06d}.parquet"
+        con = duckdb.connect()
+        try:
+            con.register("frame", _frame(events))
+            con.execute(
+                f"COPY (SELECT {_PART_COLUMNS} FROM frame) TO {_literal(part)} (FORMAT parquet)"
+            )
+        finally:
+            con.close()
+        self._parts.append(part)
+        self.count += len(events)
+
+    def finish(self) -> EventStore:
+        temp = self._work / "events.parquet"
+        parts = "[" + ", ".join(_literal(p) for p in self._parts) + "]"
+        metadata = f", KV_METADATA {{{TITLE_KEY}: {_literal(self.title)}}}" if self.title else ""
+        options = f"FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_EVENTS}{metadata}"
+        con = duckdb.connect()
+        try:
+            con.execute(f"SET memory_limit = {_literal(SORT_MEMORY)}")
+            con.execute("SET threads = 1")
+            con.execute(f"SET temp_directory = {_literal(self._work / 'spill')}")
+            con.execute("SET preserve_insertion_order = false")
+            try:
+                con.execute(
+                    f"COPY (SELECT * FROM read_parquet({parts}) ORDER BY date, id) "
+                    f"TO {_literal(temp)} ({options})"
+                )
+            except duckdb.OutOfMemoryException:
+                # Sorted by date, queries skip row groups; unsorted, they read them all, but
+                # answer the same: a file too large to sort here is written as it came.
+                con.execute(
+                    f"COPY (SELECT * FROM read_parquet({parts})) TO {_literal(temp)} ({options})"
+                )
+        finally:
+            con.close()
+        temp.replace(self.path)
+        return EventStore(self.path, self.title)

@@ -21,14 +21,14 @@ from geopy.location import Location
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from geo.errors import GeocodingError
+from geo.errors import DataFileError, GeocodingError, Problem
 from geo.loader import load_events, parse_events_text
 
 
 class Locator(Protocol):
     """Anything that turns (name, country) into a geopy Location: gazetteer or online service."""
 
-    def __call__(self, name: str, country: str) -> tuple[Location | None, str | None]: ...
+    def __call__(self, name: str, country: str | None) -> tuple[Location | None, str | None]: ...
 
 
 @dataclass
@@ -88,8 +88,9 @@ def plan_geocoding(
     progress: Callable[[int, int], None] | None = None,
     today: dt.date | None = None,
 ) -> GeocodePlan:
-    """Work out the geocoded file without writing it; the input must be a valid events file."""
-    load_events(path)  # refuse a broken file up front, with every problem listed
+    """Work out the geocoded file without writing it; the input must be a valid events file.
+    A place without a country is looked up worldwide."""
+    before = load_events(path)  # refuse a broken file up front, with every problem listed
     original = path.read_text(encoding="utf-8-sig")
     yaml = _yaml()
     document = yaml.load(original)
@@ -98,7 +99,8 @@ def plan_geocoding(
     todo = [e for e in events if _needs_coordinates(e["place"], overwrite)]
     for done, event in enumerate(todo, start=1):
         place = event["place"]
-        name, country = str(place["name"]), str(place["country"]).upper()
+        name = str(place["name"])
+        country = str(place["country"]).upper() if place.get("country") else None
         line = getattr(place, "lc", None)
         where = f"line {line.line + 1}" if line is not None else "?"
         try:
@@ -116,15 +118,20 @@ def plan_geocoding(
             place["geocoded"] = _provenance(location, name, today or dt.date.today())
             plan.filled.append(f"{event['id']}: {name} -> {location.address}")
         elif not any(u.startswith(f"{event['id']} ") for u in plan.unresolved):
-            plan.unresolved.append(
-                f"{event['id']} ({where}): no place called '{name}' in {country}"
-            )
+            within = f" in {country}" if country else " (no country given: add one)"
+            plan.unresolved.append(f"{event['id']} ({where}): no place called '{name}'{within}")
         if progress is not None:
             progress(done, len(todo))
     buffer = io.StringIO()
     yaml.dump(document, buffer)
     plan.updated = buffer.getvalue()
-    parse_events_text(plan.updated, str(path))  # never write what the loader would refuse
+    after = parse_events_text(plan.updated, str(path))  # never write what the loader refuses
+    if [e.id for e in after.events] != [e.id for e in before.events]:
+        reason = (
+            f"geocoding would leave {len(after.events)} of the file's {len(before.events)} "
+            "events, or change their order: nothing written"
+        )
+        raise DataFileError([Problem(str(path), None, "events", reason)])
     return plan
 
 

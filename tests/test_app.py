@@ -116,12 +116,12 @@ def test_page_shows_every_shipped_event_by_default():
     assert shown_count(at) == (total, total)
     assert len(at.dataframe) == 1
     assert len(at.dataframe[0].value) == total
-    assert [b.label for b in at.get("download_button")] == [
+    assert [b.label for b in at.button if b.label.startswith("Download")] == [
         "Download CSV",
         "Download GeoJSON",
         "Download ACLED CSV",
-        "Download static site (.zip)",
     ]
+    assert [b.label for b in at.get("download_button")] == ["Download static site (.zip)"]
 
 
 def test_map_is_wired_with_local_assets_a_stable_key_and_minimal_returns():
@@ -536,17 +536,13 @@ def test_large_downloads_are_written_only_when_asked(large_parquet, monkeypatch)
     path, _ = large_parquet
     monkeypatch.setenv("EVENT_ATLAS_EVENTS", str(path))
     at = run()
-    labels = [b.label for b in at.get("download_button")]
-    assert labels == [
-        "Download CSV",
-        "Download GeoJSON",
-        "Download ACLED CSV",
-        "Download static site (.zip)",
-    ]
-    # Deferred: the page sends no file until a button is clicked.
+    labels = [b.label for b in at.button if b.label.startswith("Download")]
+    assert labels == ["Download CSV", "Download GeoJSON", "Download ACLED CSV"]
+    # The page sends no file until a button is clicked, and no link to one.
     assert all(not b.proto.url for b in at.get("download_button"))
+    assert not [block for block in html_blocks(at) if "download=" in block]
     # 6,000 events are more than a static site holds: the button says so instead.
-    site = at.get("download_button")[3]
+    (site,) = at.get("download_button")
     assert site.proto.disabled and "at most 5,000 events" in site.proto.help
 
 
@@ -563,6 +559,7 @@ def test_the_site_download_is_of_the_view_the_map_shows_now():
 def test_small_downloads_are_written_only_when_asked_too():
     at = run()
     assert all(not b.proto.url for b in at.get("download_button"))
+    assert not [block for block in html_blocks(at) if "download=" in block]
 
 
 def test_a_large_yaml_file_is_drawn_through_the_engine_too(tmp_path, monkeypatch):

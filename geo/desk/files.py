@@ -15,6 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from geo.desk.roles import Editor
 from geo.desk.store import DeskEvent, DeskStore, event_data
+from geo.errors import DataFileError, SettingError
 from geo.export import events_yaml_text, to_csv, to_geojson_text
 from geo.loader import load_events, parse_events_text
 from geo.model import Event
@@ -143,24 +144,55 @@ def _dump_item(yaml: Any, node: Any, column: int) -> str:
     return "".join(line[-shift:] if line[:-shift].strip() == "" else line for line in dumped)
 
 
-def export_published(store: DeskStore, target: Path) -> int:
-    """Write the published set to `target` by its suffix: .yaml/.yml (merged into the file
-    there, comments kept), .geojson or .csv. Written atomically; returns the event count."""
+def export_published(store: DeskStore, target: Path, *, force: bool = False) -> int:
+    """Write the published set to `target` by its suffix: .yaml/.yml (merged into the events
+    file there, comments kept), .geojson or .csv. Written atomically; returns the event count.
+
+    Without `force`, nothing is destroyed by mistake (SettingError, nothing written): an
+    existing .geojson or .csv is not replaced, an existing .yaml must be an events file (it is
+    merged into), and no empty list is written over an events file that holds events."""
     events = store.published_events()
     suffix = target.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".geojson", ".json", ".csv"):
+        raise SettingError(f"--out {target}: name a .yaml, .geojson or .csv file")
+    if not target.parent.is_dir():
+        raise SettingError(f"--out {target}: the folder {target.parent} does not exist")
+    existing: str | None = None
+    if target.exists() and suffix in (".yaml", ".yml"):
+        existing, count, reason = _events_file(target)
+        if existing is None and not force:
+            raise SettingError(
+                f"{target} is not an events file the desk can merge into ({reason}): choose "
+                "another --out, or add --force to replace it"
+            )
+        if not events and count and not force:
+            raise SettingError(
+                f"{target} holds {count:,} events and the desk has none published: nothing "
+                "written (check the desk's URL; add --force to write an empty file)"
+            )
+    elif target.exists() and not force:
+        raise SettingError(f"{target} exists: choose another --out, or add --force to replace it")
     if suffix in (".yaml", ".yml"):
-        existing = target.read_text(encoding="utf-8-sig") if target.exists() else None
-        text = merged_events_yaml(existing, events, "Published events from the Event Atlas desk")
+        heading = "Published events from the Event Atlas desk"
+        text = merged_events_yaml(existing, events, heading)
     elif suffix in (".geojson", ".json"):
         text = to_geojson_text(events)
-    elif suffix == ".csv":
-        text = to_csv(events)
     else:
-        from geo.errors import SettingError
-
-        raise SettingError(f"--out {target}: name a .yaml, .geojson or .csv file")
+        text = to_csv(events)
     write_atomically(target, text)
     return len(events)
+
+
+def _events_file(path: Path) -> tuple[str | None, int, str]:
+    """The text of the events file at `path` and its number of events; (None, 0, why) when it
+    is not one."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+        return text, len(parse_events_text(text, str(path)).events), ""
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, 0, str(exc)
+    except DataFileError as exc:
+        return None, 0, exc.summary
 
 
 def import_into_desk(store: DeskStore, editor: Editor, path: Path) -> list[DeskEvent]:
@@ -169,7 +201,6 @@ def import_into_desk(store: DeskStore, editor: Editor, path: Path) -> list[DeskE
     if path.suffix.lower() in (".yaml", ".yml"):
         events = load_events(path).events
     else:
-        from geo.errors import DataFileError
         from geo.importers import import_file
 
         result = import_file(path)

@@ -232,8 +232,10 @@ class SqliteDatabase:
 
     kind = "sqlite"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = Path(path)
+        # False: a desk that is not there is an error (a typo must not start an empty desk).
+        self.create = create
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -243,7 +245,16 @@ class SqliteDatabase:
         return connection
 
     def setup(self) -> None:
+        if not self.create and not self.path.is_file():
+            raise DeskError(f"no desk at {self.path}: {_NO_DESK_REMEDY}")
         with self.transaction() as cursor:
+            if not self.create:
+                cursor.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                    ("desk_events",),
+                )
+                if not cursor.fetchone()[0]:
+                    raise DeskError(f"{self.path} holds no desk: {_NO_DESK_REMEDY}")
             script = _COMMON_TABLES + _REVISIONS.format(serial="INTEGER PRIMARY KEY AUTOINCREMENT")
             for statement in script.split(";"):
                 if statement.strip():
@@ -314,15 +325,20 @@ class PostgresDatabase:
 
     kind = "postgresql"
 
-    def __init__(self, url: str, connect_timeout: int = 5) -> None:
+    def __init__(self, url: str, connect_timeout: int = 5, *, create: bool = True) -> None:
         self.url = url
         self.connect_timeout = connect_timeout
+        self.create = create
 
     def setup(self) -> None:
         with self.transaction() as cursor:
             # Replicas start together, and two setups at once deadlock on the tables' DDL
             # locks. One at a time: the lock is held until this transaction ends.
             cursor.execute("SELECT pg_advisory_xact_lock(?)", (SETUP_LOCK,))
+            if not self.create:
+                cursor.execute("SELECT to_regclass('desk_events') IS NOT NULL")
+                if not cursor.fetchone()[0]:
+                    raise DeskError(f"the database holds no desk: {_NO_DESK_REMEDY}")
             script = _COMMON_TABLES + _REVISIONS.format(serial="BIGSERIAL PRIMARY KEY")
             for statement in script.split(";"):
                 if statement.strip():
@@ -369,6 +385,19 @@ class PostgresDatabase:
         return sql, (west, south, east, north)
 
 
+def _may_restore(editor: Editor, archived: Sequence[str]) -> None:
+    """Bringing back an archived event, by any path (restore, revert, an import of its id),
+    is a publisher's: archiving withdrew it from readers on purpose."""
+    if archived and not editor.may(Action.PUBLISH):
+        listed = ", ".join(f"'{event_id}'" for event_id in archived[:5])
+        more = f" and {len(archived) - 5} more" if len(archived) > 5 else ""
+        raise NotAllowedError(
+            f"{listed}{more} {'is' if len(archived) == 1 else 'are'} archived: bringing "
+            f"{'it' if len(archived) == 1 else 'them'} back is a publisher's (Restore as draft); "
+            f"{editor.email} is not one. Nothing was changed"
+        )
+
+
 def _joined(*parts: str) -> str:
     return "; ".join(p.strip() for p in parts if p.strip())
 
@@ -377,17 +406,25 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def open_database(url: str, base: Path | None = None) -> _Database:
-    """`sqlite:///abs/path.db`, `sqlite:relative/path.db` or `postgresql://…`."""
+_NO_DESK_REMEDY = (
+    "check the desk's URL (--desk or EVENT_ATLAS_DESK); a new desk is made by the app when it "
+    "first starts, never by a command"
+)
+
+
+def open_database(url: str, base: Path | None = None, *, create: bool = True) -> _Database:
+    """`sqlite:///abs/path.db`, `sqlite:relative/path.db` or `postgresql://…`. With
+    `create=False` (the command line), a desk that does not exist yet is a DeskError when it
+    is set up, instead of a new, empty desk."""
     if url.startswith(("postgresql://", "postgres://")):
-        return PostgresDatabase(url)
+        return PostgresDatabase(url, create=create)
     if url.startswith("sqlite:"):
         raw = url[len("sqlite:") :]
         raw = raw[2:] if raw.startswith("//") else raw
         path = Path(raw)
         if not path.is_absolute() and base is not None:
             path = base / path
-        return SqliteDatabase(path)
+        return SqliteDatabase(path, create=create)
     raise DeskError(
         f"desk database '{url}' is not understood: use sqlite:data/desk.sqlite (embedded) or "
         "postgresql://user@host:port/dbname"
@@ -456,8 +493,16 @@ class DeskStore:
         database.setup()
 
     @classmethod
-    def open(cls, url: str, base: Path | None = None, *, two_person_rule: bool = True) -> DeskStore:
-        return cls(open_database(url, base), two_person_rule=two_person_rule)
+    def open(
+        cls,
+        url: str,
+        base: Path | None = None,
+        *,
+        two_person_rule: bool = True,
+        create: bool = True,
+    ) -> DeskStore:
+        """The desk at `url`; `create=False` refuses one that does not exist (DeskError)."""
+        return cls(open_database(url, base, create=create), two_person_rule=two_person_rule)
 
     # ----------------------------------------------------------------- reading
 
@@ -732,6 +777,8 @@ class DeskStore:
         editor.require(Action.EDIT)
         with self.database.transaction() as cursor:
             current = self._current(cursor, event_id, expected_version)
+            if current.status is Status.ARCHIVED:
+                _may_restore(editor, [event_id])
             cursor.execute(
                 "SELECT after, before FROM desk_revisions WHERE seq = ? AND event_id = ?",
                 (seq, event_id),
@@ -755,6 +802,13 @@ class DeskStore:
         comment = f"imported from {source}"
         done = []
         with self.database.transaction() as cursor:
+            archived = [
+                event.id
+                for event in events
+                if (found := self._get(cursor, event.id)) is not None
+                and found.status is Status.ARCHIVED
+            ]
+            _may_restore(editor, archived)
             for event in events:
                 data = event_data(event)
                 current = self._get(cursor, event.id)

@@ -23,6 +23,8 @@ from geo.model import country_name
 MAX_KM = 100.0
 _CELL_DEG = 1.0  # grid cells for the search; a cell's neighbours cover MAX_KM at any latitude
 _ROUND = 2  # answers are remembered for coordinates rounded to 0.01° (about 1 km)
+# At most this many of them: a file of a million scattered points does not grow memory past it.
+ANSWERS_KEPT = 100_000
 
 
 @cache
@@ -70,6 +72,8 @@ class CountryLocator:
         found = self._answers.get(key)
         if found is None:
             found = self._search(*key)
+            if len(self._answers) >= ANSWERS_KEPT:
+                self._answers.clear()
             self._answers[key] = found
         return found
 

@@ -380,14 +380,20 @@ def _manifest(about: dict[str, str], counts: dict[str, int]) -> bytes:
 # -- writing -----------------------------------------------------------------------------------
 def is_site(folder: Path) -> bool:
     """Whether `folder` holds a site written by `publish` (its manifest says so)."""
+    return _site_manifest(folder) is not None
+
+
+def _site_manifest(folder: Path) -> dict[str, object] | None:
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return isinstance(manifest, dict) and manifest.get(SITE_MARKER) == 1
+        return None
+    if isinstance(manifest, dict) and manifest.get(SITE_MARKER) == 1:
+        return manifest
+    return None
 
 
-def _check_target(out: Path, force: bool, keep: Sequence[Path]) -> None:
+def _check_target(out: Path, force: bool, keep: Sequence[Path], events: int = 0) -> None:
     if out.exists() and not out.is_dir():
         raise PublishError(f"{out} is a file: --out names a folder")
     if not out.parent.is_dir():
@@ -401,6 +407,12 @@ def _check_target(out: Path, force: bool, keep: Sequence[Path]) -> None:
             f"{out} is not empty and holds no earlier site: choose a new or empty folder, "
             "or add --force to replace what it holds"
         )
+    earlier = (_site_manifest(out) or {}).get("events") if out.is_dir() else None
+    if not events and isinstance(earlier, int) and earlier > 0 and not force:
+        raise PublishError(
+            f"{out} holds a site of {earlier:,} events and this view has none on the map: "
+            "nothing written (check the file and --where; add --force to publish it anyway)"
+        )
 
 
 def write_site(site: Site, out: Path, *, force: bool = False, keep: Sequence[Path] = ()) -> None:
@@ -410,7 +422,7 @@ def write_site(site: Site, out: Path, *, force: bool = False, keep: Sequence[Pat
     leaves `out` as it was. An earlier site in `out` is replaced; anything else only with
     `force`. `keep` names files the site must never replace (the events file).
     """
-    _check_target(out, force, keep)
+    _check_target(out, force, keep, site.events)
     try:
         work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     except OSError as error:

@@ -8,9 +8,10 @@ a validation error, an edit conflict or a database outage leaves the form as it 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pandas as pd
 import streamlit as st
@@ -31,8 +32,8 @@ from geo.desk.workflow import (
 )
 from geo.errors import DataFileError, EventAtlasError
 from geo.escape import escape_markdown as md
-from geo.export import to_csv, to_geojson_text
-from geo.web import auth
+from geo.model import Event
+from geo.web import auth, downloads
 from geo.web.desk_form import K_FLASH, K_OPEN, K_TAB, K_TAB_NEXT, event_form, forget
 from geo.web.desk_form import key as form_key
 from geo.web.publication import desk_store
@@ -60,10 +61,18 @@ def desk_page(app_dir: Path) -> None:
     except DeskUnavailableError as error:
         _outage(error)
         return
+    problem = auth.sign_in_problem()
+    if problem is not None:
+        st.warning(md(problem))
+        auth.sign_out_button()
+        return
     if editor is None:
         auth.sign_in_box()
         return
     _header(editor)
+    relaxed = auth.unverified_emails_warning()
+    if relaxed is not None:
+        st.warning(md(relaxed))
     # Always drawn, so that what follows keeps its place on the page (the tabs stay where the
     # editor left them whether or not there is a message).
     flash_slot = st.container()
@@ -72,8 +81,10 @@ def desk_page(app_dir: Path) -> None:
         flash_slot.success(md(flash))
     if not editor.roles:
         st.warning(
-            f"{editor.email} has no desk role yet: an admin gives roles on the Members tab "
-            "(or through the sign-in provider's groups)."
+            md(
+                f"{editor.email} has no desk role yet: an admin gives roles on the Members tab "
+                "(or through the sign-in provider's groups)."
+            )
         )
         return
     try:
@@ -410,18 +421,36 @@ def _files_tab(store: DeskStore, editor: Editor, app_dir: Path) -> None:
         "git can stay the record."
     )
     events_file = settings.events_path(app_dir)
-    existing = events_file.read_text(encoding="utf-8-sig") if events_file.is_file() else None
-    left, middle, right = st.columns(3)
-    left.download_button(
-        "Events YAML",
-        merged_events_yaml(existing, events, "Published events from the Event Atlas desk"),
-        file_name="events.yaml",
-        mime="application/yaml",
-    )
-    middle.download_button(
-        "GeoJSON", to_geojson_text(events), file_name="events.geojson", mime="application/geo+json"
-    )
-    right.download_button("CSV", to_csv(events), file_name="events.csv", mime="text/csv")
+    # Each file is written when its button is clicked, then saved from disk (geo.web.downloads).
+    kinds = [
+        downloads.FileKind("Events YAML", "events.yaml", "application/yaml", _yaml(events_file)),
+        replace(downloads.GEOJSON, label="GeoJSON"),
+        replace(downloads.CSV, label="CSV"),
+    ]
+    version = events_file.stat().st_mtime_ns if events_file.is_file() else None
+    holds = (store.publication_mark(), version)  # a publish or an edit of the file: new files
+    for column, kind in zip(st.columns(3), kinds, strict=True):
+        with column:
+            downloads.offer(
+                kind,
+                lambda: events,
+                slot=f"desk:{kind.file_name}",
+                holds=holds,
+                total=lambda: len(events),
+            )
+
+
+def _yaml(events_file: Path) -> downloads.Writer:
+    """The published events merged into the events file as it is when the button is clicked."""
+
+    def write(events: Iterable[Event], out: TextIO) -> int:
+        existing = events_file.read_text(encoding="utf-8-sig") if events_file.is_file() else None
+        listed = list(events)
+        heading = "Published events from the Event Atlas desk"
+        out.write(merged_events_yaml(existing, listed, heading))
+        return len(listed)
+
+    return write
 
 
 def _import_upload(store: DeskStore, editor: Editor, name: str, data: bytes) -> None:

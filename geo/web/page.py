@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +18,13 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from geo import scratch
 from geo.catalog import Catalog, catalog_of, type_options
 from geo.errors import DataFileError, EventAtlasError, Problem
 from geo.escape import escape_markdown
-from geo.export import to_csv, to_geojson_text
 from geo.filters import EventFilter
 from geo.gazetteer import Candidate, Gazetteer, PlaceAnswer, PlaceContext
-from geo.importers import TableShape, export_acled_csv, import_file, table_shape
+from geo.importers import ImportLimits, TableShape, import_file, table_shape
 from geo.io.columns import FIELDS
 from geo.io.dates import FORMATS as DATE_FORMATS
 from geo.loader import load_events
@@ -35,6 +35,7 @@ from geo.model import Dataset, Event, country_name
 from geo.store import EventStore
 from geo.urlstate import MapView, ViewState, parse_query, to_query
 from geo.vocabulary import EventType, style_of
+from geo.web import downloads
 
 K_LABELS = "f_labels"
 K_TYPES, K_DATES, K_COUNTRIES, K_TEXT, K_PREC, K_TILES = (
@@ -87,11 +88,25 @@ def _open_parquet(path: str, mtime_ns: int, size: int) -> EventStore:
     return EventStore.open(Path(path))
 
 
-@st.cache_resource(show_spinner="Preparing a large dataset for the map…", max_entries=4)
+def _scratch_store(dataset: Dataset) -> EventStore:
+    """A large dataset written into the engine, in a scratch folder of this process."""
+    folder = scratch.new_folder()
+    return EventStore.write(dataset.events, folder / "events.parquet", title=dataset.title)
+
+
+def _release_store(catalog: object) -> None:
+    """A large dataset's engine file goes when its cache entry does (evicted, cleared, or, for
+    an upload, its browser session ended)."""
+    if isinstance(catalog, EventStore) and catalog.path.parent.name.startswith(scratch.PREFIX):
+        scratch.remove(catalog.path.parent)
+
+
+@st.cache_resource(
+    show_spinner="Preparing a large dataset for the map…", max_entries=4, on_release=_release_store
+)
 def _store_of_dataset(key: str, _dataset: Dataset) -> EventStore:
-    # `_dataset` is not hashed (too big); `key` names its file version or upload digest.
-    folder = Path(tempfile.mkdtemp(prefix="event-atlas-"))
-    return EventStore.write(_dataset.events, folder / "events.parquet", title=_dataset.title)
+    # `_dataset` is not hashed (too big); `key` names its file version.
+    return _scratch_store(_dataset)
 
 
 def _file_key(path: Path) -> tuple[str, int, int]:
@@ -119,7 +134,8 @@ def open_events_file(path: Path) -> Catalog:
 def show_error(error: EventAtlasError) -> None:
     """The page's one error boundary: a clear banner, and every problem listed as plain text."""
     if isinstance(error, DataFileError):
-        st.error(f"The events file cannot be shown: {error.summary}. Fix these and reload:")
+        summary = escape_markdown(error.summary)  # it names the file: an upload's own name
+        st.error(f"The events file cannot be shown: {summary}. Fix these and reload:")
         problems = pd.DataFrame(
             [(p.file, p.line, p.field, p.message) for p in error.problems],
             columns=["File", "Line", "Field", "Problem"],
@@ -131,6 +147,27 @@ def show_error(error: EventAtlasError) -> None:
 
 UPLOAD_TYPES = ["geojson", "json", "csv", "tsv", "txt", "yaml", "yml"]
 NO_FIELD = "(ignore)"
+# What one upload may cost the server (the command line has no such limits). The bytes are
+# also .streamlit/config.toml's server.maxUploadSize (in MB), which the browser is told.
+UPLOAD_MAX_BYTES = 50 * 1024 * 1024
+UPLOAD_MAX_ROWS = 50_000
+UPLOAD_MAX_COLUMNS = 20_000
+UPLOAD_MAX_SECONDS = 20.0  # of the server's time (CPU) spent reading the file
+# The mapping step offers the recognised columns and at most this many others.
+MAPPING_OTHERS_SHOWN = 20
+
+
+def upload_limits(name: str) -> ImportLimits:
+    """The limits of the import box, and what to do with a larger file."""
+    return ImportLimits(UPLOAD_MAX_ROWS, UPLOAD_MAX_SECONDS, _larger_files(name))
+
+
+def _larger_files(name: str) -> str:
+    file = Path(name).name or "FILE"
+    return (
+        f"import it with the command line instead (python -m geo import {file} --out "
+        "events.parquet --max-mb 1000) and open that file (EVENT_ATLAS_EVENTS=events.parquet)"
+    )
 
 
 @dataclass(frozen=True)
@@ -143,6 +180,7 @@ class UploadReport:
     warnings: list[Problem]
     summary: list[str]
     date_formats: dict[str, str]
+    notes: list[str] = field(default_factory=list)
 
 
 def import_upload(
@@ -155,9 +193,15 @@ def import_upload(
     """An uploaded file as a dataset, with how it was read; DataFileError if unusable.
 
     A file that yields no event at all is refused with its problems grouped by cause, never
-    shown as an empty map.
+    shown as an empty map. The work is bounded (bytes, rows, server time: `upload_limits`).
     """
     suffix = Path(name).suffix.lower()
+    if len(data) > UPLOAD_MAX_BYTES:
+        reason = (
+            f"the file is {len(data):,} bytes, over the {UPLOAD_MAX_BYTES:,} the page takes: "
+            + _larger_files(name)
+        )
+        raise DataFileError([Problem(Path(name).name, None, "", reason)])
     if suffix.lstrip(".") not in UPLOAD_TYPES:
         raise DataFileError(
             [
@@ -176,8 +220,10 @@ def import_upload(
         result = import_file(
             path,
             on_error="refuse" if on_error == "refuse" else "skip",
+            max_bytes=UPLOAD_MAX_BYTES,
             overrides=overrides,
             date_format=date_format,
+            limits=upload_limits(name),
         )
     if not result.events:
         lines = result.summary() or ["the file holds no rows"]
@@ -193,6 +239,7 @@ def import_upload(
         result.warnings,
         result.summary(),
         result.date_formats,
+        result.notes,
     )
     return Dataset(title=f"Imported: {Path(name).name}", events=result.events), report
 
@@ -207,7 +254,16 @@ def _saved_upload(name: str, data: bytes) -> Iterator[Path]:
         yield path
 
 
-@st.cache_resource(show_spinner="Importing…", max_entries=4)
+def _release_upload(entry: tuple[Catalog, UploadReport] | DataFileError) -> None:
+    if isinstance(entry, tuple):
+        _release_store(entry[0])
+
+
+# One browser session's uploads (scope="session"): when the session ends (the tab is closed,
+# the connection lost), Streamlit releases them, and a large one's engine file is deleted.
+@st.cache_resource(
+    show_spinner="Importing…", max_entries=2, scope="session", on_release=_release_upload
+)
 def _upload_catalog(
     digest: str,
     name: str,
@@ -215,35 +271,81 @@ def _upload_catalog(
     on_error: str,
     overrides: tuple[tuple[str, str], ...],
     date_format: str | None,
-) -> tuple[Catalog, UploadReport]:
-    # Keyed by the file's digest (the bytes themselves are not hashed again).
-    dataset, report = import_upload(name, _data, on_error, dict(overrides), date_format)
+) -> tuple[Catalog, UploadReport] | DataFileError:
+    # Keyed by the file's digest (the bytes themselves are not hashed again). A refusal is
+    # kept too: the next run (any click) does not read the whole file again to refuse it.
+    try:
+        dataset, report = import_upload(name, _data, on_error, dict(overrides), date_format)
+    except DataFileError as error:
+        return error
     key = f"upload:{digest}:{on_error}:{overrides}:{date_format}"
-    return catalog_of_dataset(dataset, key), report
+    return catalog_of(dataset, _scratch_store, search_aliases, key), report
 
 
 @st.cache_resource(max_entries=16)
-def _upload_shape(digest: str, name: str, _data: bytes) -> TableShape | None:
-    with _saved_upload(name, _data) as path:
-        return table_shape(path)
+def _upload_shape(digest: str, name: str, _data: bytes) -> TableShape | DataFileError | None:
+    try:
+        with _saved_upload(name, _data) as path:
+            shape = table_shape(path, UPLOAD_MAX_BYTES, upload_limits(name))
+    except DataFileError as error:
+        return error  # kept: a refused file is not read again on every run
+    if shape is not None and len(shape.header) > UPLOAD_MAX_COLUMNS:
+        reason = (
+            f"the file has {len(shape.header):,} columns, over the {UPLOAD_MAX_COLUMNS:,} the "
+            f"page reads: {_larger_files(name)}"
+        )
+        return DataFileError([Problem(Path(name).name, 1, "", reason)])
+    return shape
+
+
+@st.cache_resource(show_spinner=False)
+def _swept() -> list[Path]:
+    """Once per process: scratch folders left by processes that died (geo.scratch)."""
+    return scratch.sweep()
+
+
+def _widget_label(column: str) -> str:
+    """A column's name as a widget label: plain text (labels render Markdown), kept short."""
+    name = column.strip() or "(unnamed column)"
+    return escape_markdown(name if len(name) <= 80 else name[:80] + "…")
+
+
+def mapping_columns(shape: TableShape) -> tuple[list[str], list[str]]:
+    """The columns the mapping step offers (every recognised one, then the first
+    MAPPING_OTHERS_SHOWN others, in the file's order) and those it only names."""
+    others = [c for c in shape.header if c not in shape.guessed]
+    offered = set(shape.guessed) | set(others[:MAPPING_OTHERS_SHOWN])
+    return [c for c in shape.header if c in offered], others[MAPPING_OTHERS_SHOWN:]
 
 
 def column_mapping_step(shape: TableShape) -> tuple[dict[str, str], str | None]:
     """The guessed column -> field mapping, for the user to correct; the widgets are keyed by
-    the header, so the same header gets the same choices back."""
+    the header, so the same header gets the same choices back. A bounded number of widgets
+    (`mapping_columns`), whatever the number of columns; every name shown as plain text."""
     signature = hashlib.sha256("\x1f".join(shape.header).encode()).hexdigest()[:12]
     options = [NO_FIELD, *FIELDS]
     mapping: dict[str, str] = {}
     st.caption("Columns: the guesses are filled in; correct any that are wrong.")
-    for column in shape.header:
+    offered, unlisted = mapping_columns(shape)
+    for column in offered:
         guessed = shape.guessed.get(column, NO_FIELD)
         chosen = st.selectbox(
-            column or "(unnamed column)",
+            _widget_label(column),
             options,
             index=options.index(guessed),
-            key=f"map:{signature}:{column}",
+            key=f"map:{signature}:{hashlib.sha256(column.encode()).hexdigest()[:16]}",
         )
         mapping[column] = "ignore" if chosen == NO_FIELD else chosen
+    if unlisted:
+        names = ", ".join(c if len(c) <= 40 else c[:40] + "…" for c in unlisted[:10])
+        more = f" and {len(unlisted) - 10:,} more" if len(unlisted) > 10 else ""
+        st.caption(
+            escape_markdown(
+                f"{len(unlisted):,} more columns are not listed (no field is guessed for them: "
+                f"they are not read as fields): {names}{more}. To read one as a field, use the "
+                "command line: python -m geo import FILE --out events.parquet --map COLUMN=FIELD"
+            )
+        )
     date_choice = st.selectbox(
         "Date format",
         ["detect from the column", *DATE_FORMATS],
@@ -265,6 +367,8 @@ def uploaded_catalog() -> Catalog | None:
             "ACLED, GDELT, UCDP, GeoJSON, JSON, CSV/TSV or events YAML",
             type=UPLOAD_TYPES,
             key="upload",
+            help=f"Up to {UPLOAD_MAX_ROWS:,} rows and {UPLOAD_MAX_SECONDS:g} seconds of the "
+            "server's time; larger files: `python -m geo import FILE --out events.parquet`",
         )
         on_error = st.radio(
             "Bad rows",
@@ -273,6 +377,7 @@ def uploaded_catalog() -> Catalog | None:
             key="upload_on_error",
             help="skip: import the good rows and list the bad ones; refuse: import nothing",
         )
+        _swept()
         if upload is None:
             return None
         data = upload.getvalue()
@@ -280,17 +385,25 @@ def uploaded_catalog() -> Catalog | None:
         shape = None
         if not upload.name.lower().endswith((".yaml", ".yml")):
             shape = _upload_shape(digest, upload.name, data)
+        if isinstance(shape, DataFileError):
+            raise shape
         overrides, date_format = column_mapping_step(shape) if shape else ({}, None)
-    catalog, report = _upload_catalog(
+    imported = _upload_catalog(
         digest, upload.name, data, on_error, tuple(overrides.items()), date_format
     )
+    if isinstance(imported, DataFileError):
+        raise imported
+    catalog, report = imported
     show_upload_report(report)
     return catalog
 
 
 def show_upload_report(report: UploadReport) -> None:
-    """Rows skipped and warnings: grouped by cause first, then every row in a table."""
+    """Rows skipped and warnings: grouped by cause first, then every row in a table; notes on
+    the file as a whole. Everything the file gave (names, values) is shown as plain text."""
     if not report.problems and not report.warnings:
+        if report.notes:
+            st.info("\n\n".join(escape_markdown(note) for note in report.notes))
         return
     head = f"{report.skipped:,} of {report.rows:,} rows were skipped"
     if report.warnings:
@@ -611,32 +724,25 @@ def country_label(code: str) -> str:
     return f"{country_name(code)} ({code})"
 
 
+@st.fragment
 def download_buttons(catalog: Catalog, event_filter: EventFilter) -> None:
-    """CSV, GeoJSON and ACLED CSV of every event the filters keep.
+    """CSV, GeoJSON and ACLED CSV of every event the filters keep, and the view as a site.
 
-    Each file is written only when its button is clicked (from the engine in batches for a
-    large dataset): a page open builds no file nobody asked for.
+    Each file is written only when its button is clicked, from the engine in batches, to a
+    file on disk that a link then saves (geo.web.downloads): a page open builds no file nobody
+    asked for, and no file is held in the server's memory. A fragment: a click reruns only this.
     """
-    writers: list[tuple[str, Callable[[Iterable[Event]], str], str, str]] = [
-        ("Download CSV", to_csv, "events.csv", "text/csv"),
-        ("Download GeoJSON", to_geojson_text, "events.geojson", "application/geo+json"),
-        ("Download ACLED CSV", export_acled_csv, "events-acled.csv", "text/csv"),
-    ]
     columns = st.columns([1, 1, 1, 2])
-    for column, (label, write, file_name, mime) in zip(columns, writers, strict=False):
-        column.download_button(
-            label, _deferred(write, catalog, event_filter), file_name=file_name, mime=mime
-        )
+    for column, kind in zip(columns, downloads.EVENT_FILES, strict=False):
+        with column:
+            downloads.offer(
+                kind,
+                lambda: catalog.iter_events(event_filter),
+                slot=kind.file_name,
+                holds=(catalog.version, event_filter),
+                total=lambda: catalog.count(event_filter),
+            )
     site_download(columns[3], catalog, event_filter)
-
-
-def _deferred(
-    write: Callable[[Iterable[Event]], str], catalog: Catalog, event_filter: EventFilter
-) -> Callable[[], str]:
-    def run() -> str:
-        return write(catalog.iter_events(event_filter))
-
-    return run
 
 
 # -- the current view as a static site (geo.map.publish) ----------------------------------------

@@ -28,7 +28,10 @@ def desk_store(url: str, app_dir: str) -> DeskStore:
     """One store per process (the database holds the state; this holds no data). A desk
     with no event yet starts from the events file, whichever page opens it first: an editor's
     first draft must not keep the file's events from ever being published."""
-    store = DeskStore.open(url, base=Path(app_dir), two_person_rule=settings.two_person_rule())
+    # The app makes a new desk on its first start (the command line never does).
+    store = DeskStore.open(
+        url, base=Path(app_dir), two_person_rule=settings.two_person_rule(), create=True
+    )
     events_file = settings.events_path(Path(app_dir))
     try:
         events = load_events(events_file).events
