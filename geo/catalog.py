@@ -8,6 +8,7 @@ draws a per-event map for the first and an aggregated one for the second.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -23,7 +24,7 @@ from geo.filters import (
 )
 from geo.memo import Memo
 from geo.model import Dataset, Event
-from geo.store import ANSWERS_KEPT, BBox, EventStore
+from geo.store import ANSWER_BYTES, ANSWERS_KEPT, BBox, EventStore
 from geo.timeline import Unit, bin_start
 from geo.vocabulary import EventType
 
@@ -107,7 +108,10 @@ class ListCatalog:
         self._by_id = {e.id: e for e in self._events}
         self._aliases = aliases
         # Readers of one link ask the same questions: each filter is answered once.
-        self._answers: Memo[tuple[EventFilter, BBox | None]] = Memo(ANSWERS_KEPT)
+        # An answer is a list of the catalog's own events: it holds references, not copies.
+        self._answers: Memo[tuple[EventFilter, BBox | None]] = Memo(
+            ANSWERS_KEPT, max_bytes=ANSWER_BYTES, weigh=sys.getsizeof
+        )
 
     def _matching(self, event_filter: EventFilter, bbox: BBox | None = None) -> list[Event]:
         return self._answers.get((event_filter, bbox), lambda: self._filter(event_filter, bbox))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from geo.escape import escape_text
-from geo.store import BBox, Cell
+from geo.store import BBox, Cell, cell_size_degrees
 from geo.urlstate import MapView
 from geo.vocabulary import EventType, style_of
 
@@ -22,6 +22,10 @@ from geo.vocabulary import EventType, style_of
 INDIVIDUAL_LIMIT = 300
 # Before the browser has said how big the map is, assume a typical one.
 ASSUMED_MAP_PX = (1000, 620)
+# The biggest map a screen shows (a 4K display, full screen). A browser reporting a view wider
+# than this at its zoom reports what no screen shows: the zoom is lowered until it fits, which
+# bounds the cells of any answer to about (3840 / 64) × (2160 / 64), 2,000.
+MAX_SCREEN_PX = (3840, 2160)
 MIN_ZOOM, MAX_ZOOM = 2, 18
 # From this zoom on, a cell is usually one place: clicking it cannot split it any further.
 STACK_ZOOM = 13
@@ -118,7 +122,39 @@ def viewport_from_map_value(value: Mapping[str, Any] | None) -> Viewport | None:
     if south >= north or west >= east:
         return None
     box = BBox(max(south, -90.0), max(west, -180.0), min(north, 90.0), min(east, 180.0))
-    return Viewport(box, int(max(MIN_ZOOM, min(MAX_ZOOM, zoom))))
+    return on_a_screen(Viewport(box, int(max(MIN_ZOOM, min(MAX_ZOOM, zoom)))))
+
+
+def on_a_screen(viewport: Viewport, screen: tuple[int, int] = MAX_SCREEN_PX) -> Viewport:
+    """The viewport at a zoom a real screen could show it at: its zoom, or lower.
+
+    The whole world at zoom 18 would be 67 million pixels wide and a million grid cells; no
+    browser shows that, but any client can claim it. The box stays; the zoom drops until the
+    box fits the biggest screen, so the work and the answer stay what a screen can show.
+    """
+    box = viewport.box
+    lon_span = max(box.east - box.west, 1e-9)
+    y_span = max(_mercator_y(box.north) - _mercator_y(box.south), 1e-9)
+    fits_x = math.log2(screen[0] * 360.0 / (TILE_PX * lon_span))
+    fits_y = math.log2(screen[1] * 2 * math.pi / (TILE_PX * y_span))
+    fitting = max(MIN_ZOOM, math.floor(min(fits_x, fits_y)))
+    return viewport if viewport.zoom <= fitting else Viewport(box, fitting)
+
+
+# No grid answer holds more squares than this, whatever asked for it (defence in depth: a
+# screen-sized view holds about 2,000 cells, or 32,000 density squares).
+MAX_GRID_SQUARES = 40_000
+
+
+def grid_zoom(box: BBox, zoom: int, limit: int = MAX_GRID_SQUARES) -> int:
+    """`zoom`, or the highest lower one whose grid over `box` has at most `limit` squares."""
+    while zoom > MIN_ZOOM:
+        size = cell_size_degrees(zoom)
+        squares = ((box.north - box.south) / size + 1) * ((box.east - box.west) / size + 1)
+        if squares <= limit:
+            break
+        zoom -= 1
+    return zoom
 
 
 def query_box(viewport: Viewport) -> BBox:

@@ -44,6 +44,7 @@ from geo.map.cells import (
     cell_html,
     cell_size_px,
     cell_tooltip,
+    grid_zoom,
     query_box,
 )
 from geo.map.legend import legend_html, marker_html
@@ -144,7 +145,7 @@ def content_in_view(
         cells: list[Cell] = []
         points = store.points(event_filter, box, limit=INDIVIDUAL_LIMIT)
     else:
-        all_cells = store.aggregate(event_filter, viewport.zoom, box)
+        all_cells = store.aggregate(event_filter, grid_zoom(box, viewport.zoom), box)
         cells = [cell for cell in all_cells if cell.lone_id is None]
         points = store.points_by_ids(cell.lone_id for cell in all_cells if cell.lone_id)
     return replace(
@@ -162,9 +163,10 @@ def density_cells(
     store: EventStore, event_filter: EventFilter, viewport: Viewport
 ) -> list[DensityCell]:
     """The events in and around the view counted on a grid about 16 px wide."""
-    zoom = min(viewport.zoom + DENSITY_ZOOM_STEP, MAX_ZOOM)
+    box = query_box(viewport)
+    zoom = grid_zoom(box, min(viewport.zoom + DENSITY_ZOOM_STEP, MAX_ZOOM))
     size = cell_size_degrees(zoom)
-    cells = store.aggregate(event_filter, zoom, query_box(viewport))
+    cells = store.aggregate(event_filter, zoom, box)
     squares = []
     for cell in cells:
         south = math.floor(cell.latitude / size) * size

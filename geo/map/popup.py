@@ -115,6 +115,9 @@ def stub_popup_html(event_id: str) -> str:
     )
 
 
+POPUP_TEXT_READ = 2_000
+
+
 def event_id_in_popup_text(text: object) -> str | None:
     """The event id in popup text the map sent back (full popup or stub), unchecked.
 
@@ -123,7 +126,8 @@ def event_id_in_popup_text(text: object) -> str | None:
     """
     if not isinstance(text, str):
         return None
-    matches = _EVENT_ID_IN_TEXT.findall(text)
+    # The id line is the last: a client's long text costs no more than a popup's end.
+    matches = _EVENT_ID_IN_TEXT.findall(text[-POPUP_TEXT_READ:])
     return str(matches[-1]) if matches else None
 
 

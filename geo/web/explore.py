@@ -23,6 +23,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.catalog import Catalog
+from geo.errors import EventAtlasError
 from geo.filters import EventFilter
 from geo.map.assets import StaticURLs
 from geo.map.base import DEFAULT_VIEW, SELECTED_ZOOM, MapStart, build_base_map
@@ -43,13 +44,14 @@ from geo.map.popup import event_id_in_popup_text
 from geo.map.theatre import theatre_box
 from geo.memo import Memo
 from geo.model import Event
-from geo.store import BBox, EventStore
+from geo.store import BBox, EventStore, QueryTooSlowError
 from geo.table import events_table
 from geo.urlstate import MapView
-from geo.web import page
+from geo.web import budget, page
 from geo.web.component import MapRender, render_base_map, show_map
 from geo.web.timeline import timeline_section
 
+MB = 1024 * 1024
 MAP_KEY = "atlas_map"
 TABLE_KEY = "events_table"
 MAP_HEIGHT = 620
@@ -64,13 +66,19 @@ TABLE_ROW_PX = 40
 # Fragment keys, for reruns aimed at them from a callback.
 F_MAP, F_DETAIL, F_TABLE = "map", "detail", "table"
 
-# Per session: where the map opened, the last click handled, a pending move, the table drawn.
+# Per session: where the map opened, the last click handled, a pending move, the table drawn,
+# the key of the layer the map shows.
 K_START, K_CLICK, K_MOVE, K_TABLE_DRAWN = "_map_start", "_map_click", "_map_move", "_table_drawn"
+K_LAST_LAYER = "_map_layer"
+# No layer bigger than this goes to a browser (Streamlit refuses messages over its
+# server.maxMessageSize anyway: 16 MB in .streamlit/config.toml).
+LAYER_BYTES = 8 * MB
 
 # Renders shared by every session of this process (read-only once made).
-_BASE_MAPS: Memo[tuple[MapStart, str, str]] = Memo(32)
-_LAYERS: Memo[tuple[Any, ...]] = Memo(256)
-_TABLES: Memo[tuple[Any, ...]] = Memo(64)
+# Bounded in bytes too: a client asking for many different views fills no memory with them.
+_BASE_MAPS: Memo[tuple[MapStart, str, str]] = Memo(32, max_bytes=64 * MB)
+_LAYERS: Memo[tuple[Any, ...]] = Memo(256, max_bytes=128 * MB)
+_TABLES: Memo[tuple[Any, ...]] = Memo(64, max_bytes=64 * MB)
 
 
 # -- where the map opens, and what it shows ---------------------------------------------------
@@ -115,6 +123,9 @@ def current_viewport(start: MapStart) -> Viewport:
 
 
 def _layer(catalog: Catalog, event_filter: EventFilter, selected: Event | None, view: Any) -> str:
+    """The event layer for this view, shared by every reader. A new one is made within the
+    session's budget and the store's time limit; past either, the map keeps the layer it
+    shows and says why."""
     selected_id = selected.id if selected is not None else None
     density = catalog.large and page.density_shown() == "density"
     key = (catalog.version, event_filter, selected_id, view, density)
@@ -122,12 +133,39 @@ def _layer(catalog: Catalog, event_filter: EventFilter, selected: Event | None, 
     def make() -> str:
         if isinstance(catalog, EventStore):
             assert isinstance(view, Viewport)
-            content = content_in_view(catalog, event_filter, view, selected, density)
-            return layer_script(layer_payload(content, view.zoom))
-        content = content_of_events(catalog.events(event_filter, limit=None), selected_id)
-        return layer_script(layer_payload(content))
+            with catalog.time_limit(budget.REQUEST_SECONDS):
+                content = content_in_view(catalog, event_filter, view, selected, density)
+            script = layer_script(layer_payload(content, view.zoom))
+        else:
+            content = content_of_events(catalog.events(event_filter, limit=None), selected_id)
+            script = layer_script(layer_payload(content))
+        if len(script) > LAYER_BYTES:
+            raise LayerTooBigError(
+                f"this view would send {len(script) / MB:.0f} MB to the browser: zoom in, or "
+                "narrow the filters"
+            )
+        return script
 
-    return _LAYERS.get(key, make)
+    if not _LAYERS.knows(key) and budget.exhausted():
+        st.caption(budget.wait_message())
+        return _last_layer()
+    try:
+        script = _LAYERS.get(key, budget.charged(make))
+    except (QueryTooSlowError, LayerTooBigError) as error:
+        st.warning(f"The map was not redrawn: {error}.")
+        return _last_layer()
+    st.session_state[K_LAST_LAYER] = key
+    return script
+
+
+class LayerTooBigError(EventAtlasError):
+    """A layer bigger than a browser should be sent."""
+
+
+def _last_layer() -> str:
+    """The layer this session's map shows now, while it is still remembered; else none."""
+    kept = _LAYERS.peek(st.session_state.get(K_LAST_LAYER, ()))
+    return kept if isinstance(kept, str) else ""
 
 
 def layer_cell(viewport: Viewport) -> Viewport:
@@ -286,10 +324,14 @@ def detail_fragment(catalog: Catalog, event_filter: EventFilter) -> None:
 
 def _table(catalog: Catalog, event_filter: EventFilter, box: BBox | None) -> pd.DataFrame:
     limit = TABLE_LIMIT if catalog.large else None
-    return _TABLES.get(
-        (catalog.version, event_filter, box),
-        lambda: events_table(catalog.events(event_filter, box, limit=limit)),
-    )
+
+    def make() -> pd.DataFrame:
+        if isinstance(catalog, EventStore):
+            with catalog.time_limit(budget.REQUEST_SECONDS):
+                return events_table(catalog.events(event_filter, box, limit=limit))
+        return events_table(catalog.events(event_filter, box, limit=limit))
+
+    return _TABLES.get((catalog.version, event_filter, box), budget.charged(make))
 
 
 @st.fragment(key=F_TABLE)
@@ -298,7 +340,18 @@ def table_fragment(catalog: Catalog, event_filter: EventFilter) -> None:
     if catalog.large:
         start = map_start(catalog, page.url_state()[0].view, event_filter)
         box = query_box(current_viewport(start))
-    table = _table(catalog, event_filter, box)
+        drawn = st.session_state.get(K_TABLE_DRAWN)
+        if not _TABLES.knows((catalog.version, event_filter, box)) and budget.exhausted():
+            # Past the session's budget: the table it shows, while it is remembered.
+            st.caption(budget.wait_message())
+            if not isinstance(drawn, tuple) or not _TABLES.knows((catalog.version, *drawn)):
+                return
+            event_filter, box = drawn
+    try:
+        table = _table(catalog, event_filter, box)
+    except QueryTooSlowError as error:
+        st.warning(f"The table was not redrawn: {error}.")
+        return
     st.session_state[K_TABLE_DRAWN] = (event_filter, box)
     st.subheader("Events", anchor=False)
     if box is not None:

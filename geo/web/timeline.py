@@ -52,7 +52,7 @@ SPEEDS = (0.5, 1.0, 2.0)  # seconds per step
 CHART_HEIGHT = 150
 
 # Bars shared by every reader: one computation per (data version, filters, unit).
-_BARS: Memo[tuple[Any, ...]] = Memo(128)
+_BARS: Memo[tuple[Any, ...]] = Memo(128, max_bytes=16 * 1024 * 1024)
 
 DateRange = tuple[dt.date, dt.date]
 
