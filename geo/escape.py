@@ -46,12 +46,15 @@ def link(url: str | None, label: str) -> str:
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-# GitHub-flavoured Markdown links bare URLs, www. names and e-mail addresses by themselves;
-# character references render as the same characters but break those patterns.
+# GitHub-flavoured Markdown links bare URLs, www. names and e-mail addresses by themselves,
+# and Streamlit's renderer does so even where they are written as character references
+# (checked in Chromium: "a&#64;b.c" became a mailto: link). An invisible WORD JOINER (U+2060)
+# inside each pattern breaks it: the text reads and wraps the same, and no link is made.
+_WORD_JOINER = "\u2060"
 _AUTOLINK_BREAKERS = (
-    (re.compile(r"(?<=\\:)//"), "&#47;&#47;"),
-    (re.compile(r"(?i)(?<=www)\\\."), "&#46;"),
-    (re.compile("@"), "&#64;"),
+    (re.compile(r"(?<=\\:)//"), "/" + _WORD_JOINER + "/"),
+    (re.compile(r"(?i)(?<=www)\\\."), _WORD_JOINER + r"\\."),
+    (re.compile("@"), "@" + _WORD_JOINER),
 )
 
 

@@ -309,10 +309,58 @@ class Backend:
     host: str = HOST
 
 
+# The headers sign-in proxies (oauth2-proxy, Pomerium, corporate gateways) pass identity in,
+# that Streamlit's server.trustedUserHeaders may map to st.user. A client that reaches the app
+# with one of them would be whoever it names.
+IDENTITY_HEADERS = (
+    "X-Forwarded-Email",
+    "X-Forwarded-User",
+    "X-Forwarded-Groups",
+    "X-Forwarded-Preferred-Username",
+    "X-Auth-Request-Email",
+    "X-Auth-Request-User",
+    "X-Auth-Request-Groups",
+    "X-Auth-Request-Preferred-Username",
+    "Remote-User",
+    "Remote-Email",
+    "Remote-Groups",
+)
+
+
+def trusted_user_headers(
+    app_dir: Path, flags: Sequence[str] = (), environ: Mapping[str, str] = os.environ
+) -> tuple[str, ...]:
+    """The header names Streamlit's `server.trustedUserHeaders` maps, wherever it is set: the
+    app's .streamlit/config.toml, the STREAMLIT_SERVER_TRUSTED_USER_HEADERS variable, or a
+    --server.trustedUserHeaders flag (the last one given wins, as Streamlit reads them)."""
+    import json
+    import tomllib
+
+    found: object = None
+    config = app_dir / ".streamlit" / "config.toml"
+    if config.is_file():
+        with contextlib.suppress(OSError, tomllib.TOMLDecodeError):
+            found = (
+                tomllib.loads(config.read_text(encoding="utf-8"))
+                .get("server", {})
+                .get("trustedUserHeaders")
+            )
+    for raw in [environ.get("STREAMLIT_SERVER_TRUSTED_USER_HEADERS")] + [
+        flags[i + 1] for i, flag in enumerate(flags[:-1]) if flag == "--server.trustedUserHeaders"
+    ]:
+        if raw:
+            with contextlib.suppress(ValueError):
+                found = json.loads(raw)
+    return tuple(str(name) for name in found) if isinstance(found, dict) else ()
+
+
 @dataclass(frozen=True)
 class ProxySettings:
     bind_host: str = HOST
     port: int = 8501
+    # Identity headers (a sign-in proxy's) that clients must not send: dropped on the way in,
+    # unless a trusted sign-in proxy in front sets them (then only it may reach this port).
+    strip_headers: tuple[str, ...] = IDENTITY_HEADERS
     # Health checks: a replica whose port refuses (it crashed) fails each check at once and is
     # out after `fall` checks, within ~2 s. A replica busy running scripts answers late (up to
     # 20 s measured here, 50 readers on each of 2 replicas): a busy replica is not a dead one,
@@ -376,6 +424,7 @@ def haproxy_config(backends: Sequence[Backend], settings: ProxySettings | None =
             "",
             "frontend event_atlas",
             f"    bind {s.bind_host}:{s.port}",
+            *_strip_lines(s.strip_headers),
             "    default_backend replicas",
             "",
             "backend replicas",
@@ -399,6 +448,16 @@ def haproxy_config(backends: Sequence[Backend], settings: ProxySettings | None =
             "",
         ]
     )
+
+
+def _strip_lines(headers: Sequence[str]) -> list[str]:
+    if not headers:
+        return ["    # Identity headers pass: a trusted sign-in proxy in front sets them."]
+    return [
+        "    # Identity headers come only from a trusted sign-in proxy: a client's own are",
+        "    # dropped, or anyone could name themselves an editor (server.trustedUserHeaders).",
+        *(f"    http-request del-header {name}" for name in dict.fromkeys(headers)),
+    ]
 
 
 def haproxy_binary() -> str:
@@ -455,6 +514,7 @@ class HostedStack:
         env: Mapping[str, str | None] | None = None,
         flags: Sequence[str] = (),
         work_dir: Path | None = None,
+        trusted_sign_in_proxy: bool = False,
     ) -> None:
         count = default_replicas() if replicas is None else replicas
         if count < 1:
@@ -477,6 +537,13 @@ class HostedStack:
             )
             for i in range(1, count + 1)
         ]
+        # Unless a trusted sign-in proxy sits in front (and alone reaches this port), identity
+        # headers from clients are dropped: the usual names, and those the app maps.
+        self.strip_headers = (
+            ()
+            if trusted_sign_in_proxy
+            else (*IDENTITY_HEADERS, *trusted_user_headers(self.app_dir, flags))
+        )
         self.stats_socket = self.work_dir / "haproxy.sock"
         self.config_path = self.work_dir / "haproxy.cfg"
         self._proxy = _LoggedProcess("haproxy", self.work_dir / "haproxy.log")
@@ -487,7 +554,10 @@ class HostedStack:
 
     def config_text(self) -> str:
         settings = ProxySettings(
-            bind_host=self.bind_host, port=self.port, stats_socket=self.stats_socket
+            bind_host=self.bind_host,
+            port=self.port,
+            stats_socket=self.stats_socket,
+            strip_headers=self.strip_headers,
         )
         return haproxy_config(self.backends, settings)
 

@@ -57,6 +57,14 @@ SETTINGS: tuple[Setting, ...] = (
         "admin gives everyone else their roles).",
     ),
     Setting(
+        "EVENT_ATLAS_REQUIRE_VERIFIED_EMAIL",
+        "on",
+        "`on`: with OIDC sign-in, an account whose provider does not say its email is verified "
+        "(`email_verified`) is not let in, whatever roles its email would have. `off` (for a "
+        "provider that verifies emails but sends no such claim) lets it in, and the desk shows "
+        "every editor a warning.",
+    ),
+    Setting(
         "EVENT_ATLAS_TWO_PERSON_RULE",
         "on",
         "`on`: whoever made the last change to an event neither verifies nor publishes it (an "
@@ -126,4 +134,11 @@ def two_person_rule(environ: Mapping[str, str] = os.environ) -> bool:
     value = _get("EVENT_ATLAS_TWO_PERSON_RULE", environ).lower()
     if value not in ("on", "off"):
         raise SettingError(f"EVENT_ATLAS_TWO_PERSON_RULE={value!r}: use on or off")
+    return value == "on"
+
+
+def require_verified_email(environ: Mapping[str, str] = os.environ) -> bool:
+    value = _get("EVENT_ATLAS_REQUIRE_VERIFIED_EMAIL", environ).lower()
+    if value not in ("on", "off"):
+        raise SettingError(f"EVENT_ATLAS_REQUIRE_VERIFIED_EMAIL={value!r}: use on or off")
     return value == "on"

@@ -197,6 +197,9 @@ def test_roles_come_from_group_names_with_an_optional_prefix() -> None:
     assert roles_from_groups(["publisher", "staff"]) == {Role.PUBLISHER}
     assert roles_from_groups(["atlas-Verifier", "verifier"], prefix="atlas-") == {Role.VERIFIER}
     assert roles_from_groups(["admins"]) == frozenset()
+    # With a prefix, only the desk's own groups count: a provider's plain "admin" gives nothing.
+    assert roles_from_groups(["admin", "publisher"], prefix="atlas-") == frozenset()
+    assert roles_from_groups(["ATLAS-admin"], prefix="atlas-") == {Role.ADMIN}
 
 
 def test_the_events_table_says_in_words_what_readers_see() -> None:

@@ -160,6 +160,29 @@ def test_archiving_withdraws_the_event_from_readers(desk: tuple[DeskStore, Clock
     assert store.published_events() == []
 
 
+def test_only_a_publisher_brings_back_an_archived_event_by_any_path(
+    desk: tuple[DeskStore, Clock],
+) -> None:
+    store, _ = desk
+    published_through(store, event())
+    first = store.history("kharkiv-shelling")[-1]
+    current = store.get("kharkiv-shelling")
+    assert current is not None
+    archived = store.move(PAT, current.id, Move.ARCHIVE, current.version, "duplicate report")
+    # A contributor's revert, or an import of the same id, would restore it as a draft.
+    with pytest.raises(NotAllowedError, match="'kharkiv-shelling' is archived"):
+        store.revert(ALICE, "kharkiv-shelling", first.seq, archived.version)
+    with pytest.raises(NotAllowedError, match="is a publisher's"):
+        store.import_events(ALICE, [event(), event("another-one")], "incoming.csv")
+    after = store.get("kharkiv-shelling")
+    assert after is not None and after.status is Status.ARCHIVED
+    assert store.get("another-one") is None  # the import changed nothing
+    # An editor who also publishes may.
+    both = Editor("pia@example.org", "Pia", frozenset({Role.CONTRIBUTOR, Role.PUBLISHER}))
+    reverted = store.revert(both, "kharkiv-shelling", first.seq, archived.version)
+    assert reverted.status is Status.DRAFT
+
+
 def test_every_change_is_a_revision_with_who_when_before_after_and_comment(
     desk: tuple[DeskStore, Clock],
 ) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from geo import load_events
 from geo.serve import (
     AFFINITY_COOKIE,
     CACHE_ANSWER,
+    IDENTITY_HEADERS,
     REPLICA_HEADER,
     AppServer,
     Backend,
@@ -126,6 +128,94 @@ def test_haproxy_accepts_the_config(tmp_path: Path) -> None:
     settings = ProxySettings(port=8600, stats_socket=tmp_path / "haproxy.sock")
     config.write_text(haproxy_config(BACKENDS, settings), encoding="utf-8")
     check_haproxy_config(str(shutil.which("haproxy")), config)
+
+
+def test_config_drops_identity_headers_unless_a_sign_in_proxy_is_trusted() -> None:
+    lines = _lines(haproxy_config(BACKENDS))
+    frontend = lines[lines.index("frontend event_atlas") : lines.index("backend replicas")]
+    assert "http-request del-header X-Forwarded-Email" in frontend
+    assert "http-request del-header X-Forwarded-Groups" in frontend
+    trusted = _lines(haproxy_config(BACKENDS, ProxySettings(strip_headers=())))
+    assert not any("del-header" in line for line in trusted)
+
+
+def test_the_headers_the_app_maps_are_dropped_too(tmp_path: Path) -> None:
+    """Whatever names server.trustedUserHeaders gives (config file, variable or flag)."""
+    from geo.serve import trusted_user_headers
+
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "config.toml").write_text(
+        '[server]\ntrustedUserHeaders = {"X-Corp-Mail" = "email"}\n', encoding="utf-8"
+    )
+    assert trusted_user_headers(tmp_path, environ={}) == ("X-Corp-Mail",)
+    flags = ["--server.trustedUserHeaders", '{"X-Gateway-User": "email"}']
+    assert trusted_user_headers(tmp_path, flags, environ={}) == ("X-Gateway-User",)
+    stack = HostedStack(SHIPPED_EVENTS, replicas=1, app_dir=tmp_path, flags=flags)
+    try:
+        assert "http-request del-header X-Gateway-User" in _lines(stack.config_text())
+    finally:
+        stack.stop()
+
+
+def test_haproxy_really_drops_a_clients_identity_headers(tmp_path: Path) -> None:
+    """Through a real HAProxy to a backend that echoes the headers it got."""
+    import http.server
+    import json
+    import threading
+    import urllib.request
+
+    from geo.serve import free_port
+
+    _require_haproxy()
+
+    class Echo(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = (
+                b"ok" if self.path.endswith("/health") else json.dumps(dict(self.headers)).encode()
+            )
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
+    binary = str(shutil.which("haproxy"))
+    try:
+        for trusted in (False, True):
+            port = free_port()
+            config = tmp_path / f"haproxy-{trusted}.cfg"
+            settings = ProxySettings(port=port, strip_headers=() if trusted else IDENTITY_HEADERS)
+            config.write_text(
+                haproxy_config([Backend("r1", backend.server_address[1])], settings),
+                encoding="utf-8",
+            )
+            proxy = subprocess.Popen([binary, "-db", "-f", str(config)], cwd=tmp_path)
+            try:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/echo",
+                    headers={"X-Forwarded-Email": "admin@example.org", "X-Other": "kept"},
+                )
+                deadline = time.monotonic() + 20
+                while True:
+                    try:
+                        with urllib.request.urlopen(request, timeout=5) as answer:
+                            got = {k.lower(): v for k, v in json.loads(answer.read()).items()}
+                        break
+                    except OSError:
+                        if time.monotonic() > deadline:
+                            raise
+                        time.sleep(0.1)
+                assert got["x-other"] == "kept"
+                assert ("x-forwarded-email" in got) is trusted, got
+            finally:
+                proxy.terminate()
+                proxy.wait(timeout=10)
+    finally:
+        backend.shutdown()
 
 
 def test_missing_haproxy_names_the_remedy(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -69,12 +69,17 @@ class Editor:
 
 
 def roles_from_groups(groups: Iterable[str], prefix: str = "") -> frozenset[Role]:
-    """Roles named by the provider's groups claim: `publisher`, or `<prefix>publisher`."""
+    """Roles named by the provider's groups claim. With a prefix, only the groups the desk owns
+    count (`atlas-publisher` with the prefix `atlas-`): a provider's plain `admin` group is
+    someone else's and gives nothing. Without one, a group named like a role gives it, so the
+    provider's group names must then be the desk's alone (README, Newsroom desk)."""
     known = {role.value: role for role in Role}
     found = set()
     for group in groups:
         name = str(group).strip().lower()
-        if prefix and name.startswith(prefix.lower()):
+        if prefix:
+            if not name.startswith(prefix.lower()):
+                continue
             name = name[len(prefix) :]
         if name in known:
             found.add(known[name])

@@ -164,7 +164,7 @@ def _drafts_map(items: list[Pending], app_dir: Path) -> None:
     ]
     unplaced = len(items) - len(points)
     st.caption(
-        f"{len(items)} drafts"
+        f"{len(items)} draft{'s' if len(items) != 1 else ''}"
         + (
             f"; {unplaced} unplaced (not on the map: place them after accepting)"
             if unplaced

@@ -52,9 +52,46 @@ def signed_in() -> bool:
     return bool(getattr(st.user, "is_logged_in", False))
 
 
+def email_verified(claims: Mapping[str, Any]) -> bool:
+    """The provider's word that the account's email is the person's (OIDC `email_verified`)."""
+    value = claims.get("email_verified")
+    return value is True or str(value).strip().lower() == "true"
+
+
+def sign_in_problem() -> str | None:
+    """Why a signed-in account is not let in, in words for the person; None when it is.
+
+    An identity provider may hold accounts whose email nobody confirmed (self sign-up): such
+    an account could claim an admin's address. With OIDC, only a verified email signs in,
+    unless EVENT_ATLAS_REQUIRE_VERIFIED_EMAIL=off. A sign-in proxy vouches for its headers."""
+    if settings.sign_in_mode() != "oidc" or not signed_in():
+        return None
+    claims = _claims()
+    if email_verified(claims) or not settings.require_verified_email():
+        return None
+    email = str(claims.get("email") or "this account")
+    return (
+        f"Signed in as {email}, but the sign-in provider does not say this email address is "
+        "verified, so the desk does not let it in. Verify the address with the provider and "
+        "sign in again. (If your provider verifies every address but sends no "
+        "email_verified claim, an administrator can set EVENT_ATLAS_REQUIRE_VERIFIED_EMAIL=off.)"
+    )
+
+
+def unverified_emails_warning() -> str | None:
+    """What every editor is told while verified emails are not required."""
+    if settings.sign_in_mode() != "oidc" or settings.require_verified_email():
+        return None
+    return (
+        "This desk lets in accounts whose email the sign-in provider has not verified "
+        "(EVENT_ATLAS_REQUIRE_VERIFIED_EMAIL=off): anyone who can create an account with an "
+        "editor's address at the provider would sign in as that editor."
+    )
+
+
 def current_editor(store: DeskStore) -> Editor | None:
     """The signed-in editor, or None (the page then offers sign-in)."""
-    if not signed_in():
+    if not signed_in() or sign_in_problem() is not None:
         return None
     editor = editor_from_claims(_claims(), store)
     if editor is not None:

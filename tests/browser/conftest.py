@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -162,3 +163,13 @@ def page(context: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
             print(f"screenshot of the failing page: {shot}")
         except Exception as exc:  # a broken page must not hide the test's own failure
             print(f"could not take a failure screenshot: {exc}")
+
+
+def as_shown(text: str) -> re.Pattern[str]:
+    """A pattern for text as the page shows it: user text goes through geo.escape's
+    escape_markdown, which puts an invisible word joiner (U+2060) after each "@" (and inside
+    "://" and "www.") so that no e-mail address or URL becomes a link."""
+    pattern = re.escape(text)
+    for plain in ("@", "/", r"\."):
+        pattern = pattern.replace(plain, plain + "\u2060?")
+    return re.compile(pattern)

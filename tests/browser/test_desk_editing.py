@@ -24,7 +24,13 @@ from geo.desk.store import DeskStore, open_database
 from geo.desk.workflow import Move, Status
 from geo.loader import load_events
 from geo.serve import AppServer
-from tests.browser.conftest import APP_DIR, ARTIFACTS, FIRST_RENDER_TIMEOUT_MS, VIEWPORT
+from tests.browser.conftest import (
+    APP_DIR,
+    ARTIFACTS,
+    FIRST_RENDER_TIMEOUT_MS,
+    VIEWPORT,
+    as_shown,
+)
 from tests.oidc import APP_IDLE
 
 pytestmark = pytest.mark.browser
@@ -77,9 +83,9 @@ def editor_page(browser: Any, server: AppServer, email: str, groups: str) -> Any
     context.set_default_timeout(30_000)
     page = context.new_page()
     page.goto(f"{server.base_url}/desk", timeout=FIRST_RENDER_TIMEOUT_MS)
-    expect(
-        page.get_by_text(re.compile(rf"Signed in as {name} <{re.escape(email)}>"))
-    ).to_be_visible(timeout=FIRST_RENDER_TIMEOUT_MS)
+    expect(page.get_by_text(as_shown(f"Signed in as {name} <{email}>"))).to_be_visible(
+        timeout=FIRST_RENDER_TIMEOUT_MS
+    )
     return page
 
 
@@ -378,9 +384,9 @@ def test_two_editors_changes_merge_by_field_and_both_survive(
     ]
     # The History tab names the fields as the form does.
     bob.get_by_role("tab", name="History").click()
-    expect(bob.get_by_text(re.compile(r"edit by Bob \(bob@example.org\)"))).to_be_visible()
-    expect(bob.get_by_text(re.compile(r"edit by Alice \(alice@example.org\)"))).to_be_visible()
-    bob.get_by_text(re.compile(r"edit by Alice \(alice@example.org\)")).click()
+    expect(bob.get_by_text(as_shown("edit by Bob (bob@example.org)"))).to_be_visible()
+    expect(bob.get_by_text(as_shown("edit by Alice (alice@example.org)"))).to_be_visible()
+    bob.get_by_text(as_shown("edit by Alice (alice@example.org)")).click()
     table = bob.get_by_test_id("stDataFrame").filter(has_text="Injured, figure 1: number")
     expect(table.first).to_be_visible()
     bob.screenshot(path=str(ARTIFACTS / "desk-merge-history.png"), full_page=True)
@@ -654,3 +660,104 @@ def test_on_a_phone_rows_are_added_and_removed_and_nothing_typed_is_lost(
     assert [s["publisher"] for s in saved.data["sources"]] == ["Wire"]
     # Mykolaiv, Ukraine (not the village in Lviv oblast), on a desk covering Ukraine.
     assert abs(saved.data["place"]["latitude"] - 46.97) < 0.05
+
+
+# --------------------------------------------------------------------------- text stays text
+
+PAYLOAD = (
+    "![beacon](http://127.0.0.2/beacon.png) [click to verify](http://127.0.0.2/verify) "
+    "$\\frac{1}{2}$ :red[red] <img src='http://127.0.0.2/html.png'> <b>bold</b> "
+    "ops@evil-example.org http://127.0.0.2/bare www.evil-example.org"
+)
+OUTSIDE = ("127.0.0.2", "evil-example")
+
+
+def test_text_from_editors_and_files_is_shown_as_text_on_every_desk_surface(
+    desk: tuple[AppServer, DeskStore], browser: Any
+) -> None:
+    """Markdown images and links, LaTeX, colour directives, HTML, bare URLs and e-mails in
+    every field: on the event's panel, its history, a conflict, the members table and the
+    drafts of an article, nothing is fetched and nothing becomes a link."""
+    from playwright.sync_api import expect
+
+    server, store = desk
+    template = store.published_events()[0]
+    hostile = template.model_copy(
+        update={
+            "id": "desk-hostile-text",
+            "title": f"Hostile {PAYLOAD}",
+            "summary": PAYLOAD,
+            "actors": [PAYLOAD[:200]],
+            "tags": ["![t](http://127.0.0.2/tag.png)"],
+            "place": template.place.model_copy(update={"name": PAYLOAD[:200]}),
+            "sources": [
+                template.sources[0].model_copy(
+                    update={"publisher": PAYLOAD[:200], "quote": PAYLOAD, "url": None}
+                )
+            ],
+            "geometry": None,
+        }
+    )
+    store.create(ADA, hostile)
+    store.set_member(ADA, "mallory@example.org", frozenset({Role.CONTRIBUTOR}), PAYLOAD[:100])
+
+    outside: list[str] = []
+
+    def watch(page: Any) -> Any:
+        def block(route: Any) -> None:
+            if route.request.url.startswith(server.base_url):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        page.context.route("**/*", block)
+        return page
+
+    ada = watch(editor_page(browser, server, "ada@example.org", ""))
+    bob = watch(editor_page(browser, server, "bob@example.org", "contributor"))
+    open_event(ada, "Hostile")
+    open_event(bob, "Hostile")
+    # Ada edits (the history gets the text as before and after), Bob's save then conflicts.
+    fill(ada, "Title", f"Edited {PAYLOAD}")
+    fill(ada, "Summary", f"Edited {PAYLOAD}")
+    press(ada, "Save as a new draft version")
+    fill(bob, "Title", f"Bob's {PAYLOAD}")
+    press(bob, "Save as a new draft version")
+    expect(bob.locator(".st-key-df_desk-hostile-text_conflict_title")).to_be_visible()
+    ada.get_by_role("tab", name="History").click()
+    for header in ada.get_by_text(re.compile(r"^(edit|create) by ")).all():
+        header.click()
+    expect(ada.get_by_test_id("stDataFrame").filter(has_text="Title").first).to_be_visible()
+    # The heading shows the title as typed, word for word.
+    heading = ada.get_by_role("heading", name=re.compile("^Edited")).first
+    expect(heading).to_be_visible()
+    assert "![beacon](http://127.0.0.2/beacon.png)" in heading.inner_text().replace("\u2060", "")
+    ada.screenshot(path=str(ARTIFACTS / "desk-hostile-history.png"), full_page=True)
+    ada.get_by_role("tab", name="Members").click()
+    # An article whose sentence carries the same text becomes a draft card.
+    bob.get_by_role("tab", name="From an article").click()
+    bob.get_by_label("Article date", exact=True).locator('[role="spinbutton"]').first.click()
+    bob.keyboard.type("20220228")
+    fill(
+        bob,
+        "Article text",
+        f"In Kharkiv, shelling hit the market ({PAYLOAD}) and killed 3 people, the mayor said.",
+    )
+    fill(bob, "Publisher", PAYLOAD[:100])
+    press(bob, "Draft events")
+    expect(bob.get_by_text("Pick to merge", exact=True).first).to_be_visible()
+
+    for page in (ada, bob):
+        for tag, attribute in (("a", "href"), ("img", "src"), ("iframe", "src")):
+            for element in page.locator(tag).all():
+                target = str(element.get_attribute(attribute) or "")
+                if target.startswith("#"):
+                    continue  # a heading's own anchor on this page
+                assert not any(host in target for host in OUTSIDE), (tag, target)
+                assert not target.startswith("mailto:"), target
+        assert page.locator(".katex").count() == 0  # no LaTeX rendered
+        assert page.locator("main b, main strong").filter(has_text="bold").count() == 0
+    ada.screenshot(path=str(ARTIFACTS / "desk-hostile-text.png"), full_page=True)
+    bob.screenshot(path=str(ARTIFACTS / "desk-hostile-drafts.png"), full_page=True)
+    assert outside == [], f"the desk's pages asked for: {outside}"
