@@ -127,28 +127,50 @@ def type_date(page: Any, label: str, digits: str) -> None:
 
 # Counts the runs of the page's script that have finished (the app root's state attribute
 # going from "running" to anything else), so that a test waits for the run its click started.
+# The observer watches the whole document, so it outlives a re-mounted app root, and it also
+# counts any change of state: a click that started nothing shows as no change at all.
 _COUNT_RUNS = """() => {
   if (window.__finishedRuns !== undefined) return window.__finishedRuns;
   window.__finishedRuns = 0;
-  const app = document.querySelector('[data-testid="stApp"]');
+  window.__stateChanges = 0;
   new MutationObserver((records) => {
-    for (const r of records) if (r.oldValue === "running") window.__finishedRuns += 1;
-  }).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"],
-                   attributeOldValue: true});
+    for (const r of records) {
+      window.__stateChanges += 1;
+      if (r.oldValue === "running") window.__finishedRuns += 1;
+    }
+  }).observe(document.documentElement, {attributes: true, subtree: true,
+      attributeFilter: ["data-test-script-state"], attributeOldValue: true});
   return 0;
 }"""
+_RUN_FINISHED = (
+    "n => window.__finishedRuns > n && document.querySelector("
+    "'[data-testid=\"stApp\"]').getAttribute('data-test-script-state') !== 'running'"
+)
+# A click that has not changed the script's state in this long never reached the server.
+_NO_RUN_MS = 15_000
 
 
 def press(page: Any, name: str) -> None:
-    """Click a button and wait until the run it started has finished."""
-    before = page.evaluate(_COUNT_RUNS)
-    page.get_by_role("button", name=name, exact=True).click()
-    page.wait_for_function(
-        "n => window.__finishedRuns > n && document.querySelector("
-        "'[data-testid=\"stApp\"]').getAttribute('data-test-script-state') !== 'running'",
-        arg=before,
-        timeout=FIRST_RENDER_TIMEOUT_MS,
-    )
+    """Click a button and wait until the run it started has finished.
+
+    A click that started no run at all (the page was busy laying itself out) is made once
+    more; a click that did start one is never repeated.
+    """
+    button = page.get_by_role("button", name=name, exact=True)
+    for attempt in range(2):
+        before = page.evaluate(_COUNT_RUNS)
+        changes = page.evaluate("() => window.__stateChanges")
+        button.click()
+        try:
+            page.wait_for_function(
+                "c => window.__stateChanges > c", arg=changes, timeout=_NO_RUN_MS
+            )
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / f"desk-press-no-run-{attempt}.png"))
+            continue
+        page.wait_for_function(_RUN_FINISHED, arg=before, timeout=FIRST_RENDER_TIMEOUT_MS)
+        return
+    raise AssertionError(f"pressing {name!r} twice started no run of the page")
 
 
 def open_event(page: Any, title: str) -> None:
