@@ -20,7 +20,7 @@ from pathlib import Path
 
 from geo.export import events_yaml_text
 from geo.gazetteer import Entry, load_index
-from geo.importers import export_acled_csv
+from geo.io.acled import export_acled_csv
 from geo.model import Event, Figure, Place, Source
 from geo.store import EventStore
 from geo.vocabulary import EventType

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from geo.importers import export_acled_csv
+from geo.io.acled import export_acled_csv
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import generate

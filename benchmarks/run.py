@@ -321,7 +321,7 @@ def ea_load_and_filter(parquet_path: Path, ea_type: str, runs: int) -> dict[str,
 
 
 def ea_convert(csv_path: Path) -> Result:
-    from geo.importers import import_file
+    from geo.io.importer import import_file
     from geo.store import EventStore
 
     with tempfile.TemporaryDirectory(prefix="bench-convert-") as folder:
@@ -799,7 +799,7 @@ HOW_MEASURED = [
     "`count` + `aggregate(zoom=6)` of a one-type filter, asked of a freshly opened store each "
     "run (it remembers answers; opening not timed); both on the Parquet file whatever file "
     "the page reads. In the harness process, files in the OS cache.",
-    "- One-time conversion: `geo.importers.import_file(csv, fmt='acled')` then "
+    "- One-time conversion: `geo.io.importer.import_file(csv, fmt='acled')` then "
     "`EventStore.write` (Event Atlas only; a single run).",
     "- Script runs and payload: `streamlit.testing.v1.AppTest` in a separate process per page "
     "and size; a first run (data not cached yet), then the reruns (`st.cache_data` warm). "

@@ -6,7 +6,8 @@ from geo.errors import DataFileError, EventAtlasError, Problem, SettingError
 from geo.escape import escape_markdown, escape_text, safe_url
 from geo.export import to_csv, to_geojson, to_geojson_text
 from geo.filters import EventFilter, apply_filter, count_by_type, countries_of, date_bounds
-from geo.importers import ImportResult, export_acled_csv, import_file
+from geo.io.acled import export_acled_csv
+from geo.io.importer import ImportResult, import_file
 from geo.loader import load_events, parse_events_text
 from geo.map.layer import build_map
 from geo.model import Dataset, Event, Figure, Geometry, Place, Source

@@ -21,10 +21,11 @@ from geo.errors import DataFileError, EventAtlasError, SettingError
 from geo.export import events_yaml_text, write_csv, write_geojson
 from geo.filters import EventFilter
 from geo.gazetteer import Gazetteer
-from geo.importers import FORMATS as IMPORT_FORMATS
-from geo.importers import ImportResult, import_file, write_acled_csv
+from geo.io.acled import write_acled_csv
 from geo.io.columns import parse_overrides
 from geo.io.dates import named_format
+from geo.io.importer import FORMATS as IMPORT_FORMATS
+from geo.io.importer import ImportResult, import_file
 from geo.loader import MAX_BYTES as LOADER_MAX_BYTES
 from geo.loader import load_events, parse_events_text
 from geo.model import Event

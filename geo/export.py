@@ -1,6 +1,6 @@
 """Export events as CSV (one row per event) and GeoJSON (RFC 7946: [longitude, latitude]).
 
-The writers (`write_csv`, `write_geojson`, and `geo.importers.write_acled_csv`) take any
+The writers (`write_csv`, `write_geojson`, and `geo.io.acled.write_acled_csv`) take any
 iterable of events and a text stream and write one event at a time: the command line, the
 page's downloads and the desk's all use them, so no export ever holds a whole file in memory.
 
@@ -9,7 +9,7 @@ Every CSV cell goes through `spreadsheet_cell`, the one defence against CSV inje
 single quote (OWASP's advice), so a spreadsheet shows it as text instead of running it as a
 formula. The one exception is a plain number (`-33.9`, `-2`, `1e-5`: an optional minus,
 digits, an optional fraction and exponent, nothing else), which stays a number a spreadsheet
-can compute with: no formula can be spelled that way. Our importers undo the quote.
+can compute with: no formula can be spelled that way. The import undoes the quote.
 
 Rows end with CRLF (RFC 4180, `CSV_LINE_END`). Python's csv writer quotes a cell only for the
 characters of its own line ending: with a bare LF, a carriage return inside a cell went out

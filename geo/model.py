@@ -59,7 +59,7 @@ class Geocoded(_Strict):
 
 class Place(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    # Optional: many exports have none; importers infer it from the coordinates.
+    # Optional: many exports have none; the import infers it from the coordinates.
     country: str | None = Field(default=None, description="ISO 3166-1 alpha-2 code, e.g. UA")
     admin1: str | None = Field(default=None, max_length=200)
     # Coordinates may be left out and filled in by `python -m geo geocode FILE --write`.

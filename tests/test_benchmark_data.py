@@ -6,7 +6,7 @@ import sys
 from collections import Counter
 
 from geo import EventFilter, EventType, load_events
-from geo.importers import import_file
+from geo.io.importer import import_file
 from geo.store import EventStore
 from tests.conftest import ROOT
 

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 import geo.cli as cli
 from geo.export import FORMULA_START, events_yaml_text, spreadsheet_cell
-from geo.importers import import_file
+from geo.io.importer import import_file
 from geo.web import downloads
 from geo.web.downloads import Spool
 from tests.conftest import ROOT, SHIPPED_EVENTS

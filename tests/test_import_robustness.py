@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-import geo.importers as importers
+import geo.io.jsonfile as jsonfile
 from geo.errors import DataFileError
-from geo.importers import ORIGIN_COLUMNS, ImportLimits, import_file, table_shape
+from geo.io.core import ORIGIN_COLUMNS, ImportLimits
+from geo.io.importer import import_file, table_shape
 from geo.loader import load_events
 from geo.model import Origin
 from tests.conftest import MINIMAL_EVENT
@@ -239,8 +240,8 @@ def test_geojson_read_in_small_pieces_gives_the_same_events(
     features = [feature(i, summary="é" * (i % 7) + "x" * (i % 50)) for i in range(2500)]
     path = write(tmp_path, "g.geojson", collection(features))
     whole = import_file(path)
-    monkeypatch.setattr(importers._JsonReader, "READ", 97)  # cuts values, strings, characters
-    monkeypatch.setattr(importers, "BATCH_ROWS", 300)
+    monkeypatch.setattr(jsonfile.JsonReader, "READ", 97)  # cuts values, strings, characters
+    monkeypatch.setattr(jsonfile, "BATCH_ROWS", 300)
     pieces = import_file(path)
     assert [e.model_dump() for e in pieces.events] == [e.model_dump() for e in whole.events]
     assert len(whole.events) == 2500
@@ -249,7 +250,7 @@ def test_geojson_read_in_small_pieces_gives_the_same_events(
 def test_a_sink_gets_every_event_in_batches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importers, "BATCH_ROWS", 400)
+    monkeypatch.setattr(jsonfile, "BATCH_ROWS", 400)
     path = write(tmp_path, "g.geojson", collection([feature(i) for i in range(1000)]))
     batches: list[int] = []
     result = import_file(path, sink=lambda events: batches.append(len(events)))
@@ -260,7 +261,7 @@ def test_a_sink_gets_every_event_in_batches(
 def test_duplicate_ids_are_found_across_batches(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importers, "BATCH_ROWS", 10)
+    monkeypatch.setattr(jsonfile, "BATCH_ROWS", 10)
     features = [feature(i) for i in range(30)] + [feature(3)]
     result = import_file(write(tmp_path, "g.geojson", collection(features)))
     assert len(result.events) == 30
@@ -272,7 +273,7 @@ def test_dates_are_decided_from_every_batch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Day-first is settled by a day over 12 in the last batch only."""
-    monkeypatch.setattr(importers, "BATCH_ROWS", 5)
+    monkeypatch.setattr(jsonfile, "BATCH_ROWS", 5)
     features = [feature(i, date="03/04/2022") for i in range(20)] + [feature(99, date="25/04/2022")]
     result = import_file(write(tmp_path, "g.geojson", collection(features)))
     assert {e.date.isoformat() for e in result.events} == {"2022-04-03", "2022-04-25"}
@@ -313,7 +314,7 @@ def test_a_lone_feature_and_other_objects(tmp_path: Path) -> None:
 
 
 def test_json_records_stream_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importers._JsonReader, "READ", 64)
+    monkeypatch.setattr(jsonfile.JsonReader, "READ", 64)
     records = [
         {"date": "05/14/2022", "latitude": "50.45", "longitude": "30.52", "id": f"r{i}"}
         for i in range(50)

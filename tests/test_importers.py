@@ -11,13 +11,10 @@ from hypothesis import strategies as st
 
 from geo import load_events, to_csv, to_geojson, to_geojson_text
 from geo.errors import DataFileError
-from geo.importers import (
-    ImportResult,
-    export_acled_csv,
-    import_file,
-    parse_date,
-    representative_point,
-)
+from geo.io.acled import export_acled_csv
+from geo.io.dates import parse_date
+from geo.io.geojson import representative_point
+from geo.io.importer import ImportResult, import_file
 from geo.model import Event, Figure, Geometry, Place, Source
 from geo.vocabulary import EventType
 

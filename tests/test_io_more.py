@@ -13,8 +13,9 @@ import geo.cli as cli
 from geo.catalog import ListCatalog
 from geo.export import events_yaml_text, to_csv
 from geo.filters import EventFilter, apply_filter
-from geo.importers import export_acled_csv, import_file
+from geo.io.acled import export_acled_csv
 from geo.io.countries import CountryLocator, check_country, fips_to_iso
+from geo.io.importer import import_file
 from geo.model import Dataset, Event
 from geo.store import EventStore
 from geo.urlstate import ViewState, parse_query, to_query
@@ -108,7 +109,7 @@ def test_import_progress_line(tmp_path: Path) -> None:
 def _mapping_page() -> None:
     import streamlit as st
 
-    from geo.importers import TableShape
+    from geo.io.importer import TableShape
     from geo.web.page import column_mapping_step
 
     shape = TableShape(

@@ -11,9 +11,10 @@ import pytest
 
 import geo.cli as cli
 from geo.errors import DataFileError, SettingError
-from geo.importers import ImportResult, country_code, import_file
 from geo.io.columns import apply_overrides, guess_mapping, parse_overrides
+from geo.io.countries import country_code
 from geo.io.dates import choose_date_format
+from geo.io.importer import ImportResult, import_file
 from geo.io.report import summary_lines
 from geo.vocabulary import EventType
 

@@ -19,8 +19,9 @@ import geo.web.page as page
 from geo import scratch
 from geo.errors import DataFileError
 from geo.escape import escape_markdown
-from geo.importers import ORIGIN_COLUMNS, TableShape
 from geo.io.columns import guess_mapping
+from geo.io.core import ORIGIN_COLUMNS
+from geo.io.importer import TableShape
 from tests.conftest import ROOT
 
 HOSTILE = "![x](http://127.0.0.2/beacon.png)"
@@ -32,8 +33,8 @@ def wide_header(columns: int) -> list[str]:
 
 def mapping_script(header: list[str]) -> None:
     """An AppTest page that draws only the mapping step for `header`."""
-    from geo.importers import TableShape
     from geo.io.columns import guess_mapping
+    from geo.io.importer import TableShape
     from geo.web.page import column_mapping_step
 
     column_mapping_step(TableShape("csv", tuple(header), guess_mapping(header)))

@@ -201,7 +201,7 @@ def import_into_desk(store: DeskStore, editor: Editor, path: Path) -> list[DeskE
     if path.suffix.lower() in (".yaml", ".yml"):
         events = load_events(path).events
     else:
-        from geo.importers import import_file
+        from geo.io.importer import import_file
 
         result = import_file(path)
         if result.problems and not result.events:

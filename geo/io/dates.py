@@ -5,6 +5,8 @@ saved an ACLED file, `MM/DD/YYYY` in trackers, `YYYYMMDD` in GDELT, epoch millis
 feeds. A row-by-row guess would read `03/04/2022` as March in one row and April in the next, so
 the format is chosen once per column: the one that reads the most values, with day-first and
 month-first told apart by the values that settle it (a first part over 12 is a day).
+
+`parse_date` reads one date in our own formats (the dates in our own CSV's `sources` column).
 """
 
 from __future__ import annotations
@@ -247,3 +249,13 @@ def _day_or_month_first(filled: Sequence[str], counts: dict[str, int]) -> DateCh
         "no value settles day or month first; read as day first: pass --date-format mdy "
         "if the month comes first",
     )
+
+
+def parse_date(text: str) -> dt.date | None:
+    """One date in our own formats: YYYY-MM-DD (with a time or not) or "24 February 2022"."""
+    text = text.strip()
+    for name in ("iso", "d-mon-y"):
+        parsed = named_format(name).parse(text)
+        if parsed is not None:
+            return parsed
+    return None

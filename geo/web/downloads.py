@@ -23,7 +23,7 @@ Why this route (read in Streamlit 1.67's source):
 How a download goes:
 1. A click on "Download CSV" runs its fragment, which writes every event the filters keep with
    the command line's own writer (`geo.export.write_csv`, `write_geojson`,
-   `geo.importers.write_acled_csv`), fetched from the engine in batches, into this process's
+   `geo.io.acled.write_acled_csv`), fetched from the engine in batches, into this process's
    spool folder, with a progress bar. Nothing is built before a click, at any size.
 2. The page then shows a link, "Save events.csv" (with its size and event count), to
    `download/<token>`, relative to the page, with the file's name in its `download` attribute.
@@ -76,7 +76,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from geo.export import write_csv, write_geojson
-from geo.importers import write_acled_csv
+from geo.io.acled import write_acled_csv
 from geo.model import Event
 
 # The route, relative to the app's URL (and to server.baseUrlPath when one is set).

@@ -24,9 +24,10 @@ from geo.errors import DataFileError, EventAtlasError, Problem
 from geo.escape import escape_markdown
 from geo.filters import EventFilter
 from geo.gazetteer import Candidate, Gazetteer, PlaceAnswer, PlaceContext
-from geo.importers import ImportLimits, TableShape, import_file, table_shape
 from geo.io.columns import FIELDS
+from geo.io.core import ImportLimits
 from geo.io.dates import FORMATS as DATE_FORMATS
+from geo.io.importer import TableShape, import_file, table_shape
 from geo.loader import load_events
 from geo.map.assets import StaticURLs, install_assets, tiles_installed
 from geo.map.popup import panel_html, title_html
