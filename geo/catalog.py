@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Protocol
 
@@ -31,8 +31,6 @@ from geo.vocabulary import EventType
 # Above this many events a dataset is drawn as cells: per-event markers with embedded popups
 # cost about 1 MB of HTML and a second of browser time per 1,000 events.
 LARGE_DATASET = 1_000
-
-AliasLookup = Callable[[Sequence[Event], EventFilter], Mapping[str, Sequence[str]] | None]
 
 
 class Catalog(Protocol):
@@ -95,18 +93,15 @@ def _in_box(event: Event, bbox: BBox | None) -> bool:
 
 
 class ListCatalog:
-    """A small dataset held in memory; text search also matches other names of each place."""
+    """A small dataset held in memory."""
 
     large = False
 
-    def __init__(
-        self, dataset: Dataset, aliases: AliasLookup | None = None, version: str = ""
-    ) -> None:
+    def __init__(self, dataset: Dataset, version: str = "") -> None:
         self.title = dataset.title
         self.version = version or f"memory:{id(self)}"
         self._events = list(dataset.events)
         self._by_id = {e.id: e for e in self._events}
-        self._aliases = aliases
         # Readers of one link ask the same questions: each filter is answered once.
         # An answer is a list of the catalog's own events: it holds references, not copies.
         self._answers: Memo[tuple[EventFilter, BBox | None]] = Memo(
@@ -117,8 +112,7 @@ class ListCatalog:
         return self._answers.get((event_filter, bbox), lambda: self._filter(event_filter, bbox))
 
     def _filter(self, event_filter: EventFilter, bbox: BBox | None) -> list[Event]:
-        aliases = self._aliases(self._events, event_filter) if self._aliases else None
-        return [e for e in apply_filter(self._events, event_filter, aliases) if _in_box(e, bbox)]
+        return [e for e in apply_filter(self._events, event_filter) if _in_box(e, bbox)]
 
     def total(self) -> int:
         return len(self._events)
@@ -202,9 +196,8 @@ def type_options(catalog: Catalog) -> list[EventType]:
 def catalog_of(
     dataset: Dataset,
     open_store: Callable[[Dataset], EventStore],
-    aliases: AliasLookup | None = None,
     version: str = "",
 ) -> Catalog:
     if len(dataset.events) > LARGE_DATASET:
         return open_store(dataset)
-    return ListCatalog(dataset, aliases, version)
+    return ListCatalog(dataset, version)

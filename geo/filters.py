@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from geo.model import Event
+from geo.search import Term, matches, search_terms
 from geo.text import fold
 from geo.vocabulary import EventType
 
@@ -25,7 +26,7 @@ class EventFilter:
     # The source's own labels (Event.labels values): an event with any of them matches.
     labels: frozenset[str] = field(default_factory=frozenset)
 
-    def matches(self, event: Event, aliases: Mapping[str, Sequence[str]] | None = None) -> bool:
+    def matches(self, event: Event) -> bool:
         return (
             (not self.types or event.event_type in self.types)
             and (self.date_from is None or event.last_date >= self.date_from)
@@ -33,30 +34,26 @@ class EventFilter:
             and (not self.countries or event.place.country in self.countries)
             and (not self.precisions or event.place.geo_precision in self.precisions)
             and (not self.labels or not self.labels.isdisjoint(event.labels.values()))
-            and (not self.text.strip() or _text_matches(event, self.text, aliases))
+            and (not self.text.strip() or matches(searchable_text(event), self.search_terms))
         )
 
+    @property
+    def search_terms(self) -> tuple[Term, ...]:
+        """The text as search terms: places by any name, word forms, short terms as words."""
+        return search_terms(self.text)
 
-def searchable_text(event: Event, aliases: Sequence[str] = ()) -> str:
-    """Title, summary, place and the source's own labels, plus every other name of the place
-    (Kharkov for Kharkiv)."""
-    parts = [event.title, event.summary, event.place.name, event.place.admin1 or "", *aliases]
+
+def searchable_text(event: Event) -> str:
+    """Title, summary, place and the source's own labels, folded. A search for another name of
+    the place finds it too: the query is read with every name of the place (geo.search)."""
+    parts = [event.title, event.summary, event.place.name, event.place.admin1 or ""]
     parts += event.labels.values()
     return fold(" ".join(parts))
 
 
-def _text_matches(event: Event, query: str, aliases: Mapping[str, Sequence[str]] | None) -> bool:
-    haystack = searchable_text(event, (aliases or {}).get(event.id, ()))
-    return all(word in haystack for word in fold(query).split())
-
-
-def apply_filter(
-    events: Iterable[Event],
-    event_filter: EventFilter,
-    aliases: Mapping[str, Sequence[str]] | None = None,
-) -> list[Event]:
-    """The events the filter keeps; `aliases` maps event ids to other names of their place."""
-    return [event for event in events if event_filter.matches(event, aliases)]
+def apply_filter(events: Iterable[Event], event_filter: EventFilter) -> list[Event]:
+    """The events the filter keeps."""
+    return [event for event in events if event_filter.matches(event)]
 
 
 def count_by_type(events: Iterable[Event]) -> dict[EventType, int]:

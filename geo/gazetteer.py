@@ -1273,6 +1273,13 @@ def _subdivision_countries() -> dict[str, tuple[str, ...]]:
     return {key: tuple(sorted(found)) for key, found in countries.items()}
 
 
+@functools.lru_cache(maxsize=1)
+def shared_gazetteer() -> Gazetteer:
+    """The process's one gazetteer (its index file opened once, read-only, thread-safe): the
+    page, text search and the command line share it."""
+    return Gazetteer()
+
+
 def _describe(entry: Entry) -> str:
     country = pycountry.countries.get(alpha_2=entry.country)
     country_name = str(country.name) if country is not None else entry.country

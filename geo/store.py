@@ -26,7 +26,7 @@ from geo.errors import DataFileError, EventAtlasError, Problem
 from geo.filters import LABELS_OFFERED, EventFilter, searchable_text
 from geo.memo import Memo
 from geo.model import LAST_DATE, Event
-from geo.text import fold
+from geo.search import sql_clauses
 from geo.timeline import Unit
 from geo.vocabulary import EventType
 
@@ -366,9 +366,9 @@ class EventStore:
         if f.labels:
             clauses.append("list_has_any(labels, ?::VARCHAR[])")
             params.append(sorted(f.labels))
-        for word in fold(f.text).split():
-            clauses.append("contains(search, ?)")
-            params.append(word)
+        text_clauses, text_params = sql_clauses(f.search_terms)
+        clauses += text_clauses
+        params += text_params
         if bbox is not None:
             clauses.append("latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?")
             params.extend([bbox.south, bbox.north, bbox.west, bbox.east])
