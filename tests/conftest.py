@@ -72,3 +72,31 @@ def postgres_db(postgres_cluster):
 
     with database(postgres_cluster) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def large_store_file(tmp_path_factory):
+    """100,000 synthetic events (benchmarks/generate.py, fixed seed) in a Parquet store."""
+    import sys
+
+    from geo.store import EventStore
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.pop(0)
+    path = tmp_path_factory.mktemp("large-store") / "events-100000.parquet"
+    EventStore.write(generate(100_000), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def large_app(large_store_file, tmp_path_factory):
+    """The app on that store, as `streamlit run` serves it (127.0.0.1, a free port)."""
+    from geo.serve import AppServer
+
+    log = tmp_path_factory.mktemp("large-app") / "streamlit.log"
+    with AppServer(large_store_file, app_dir=ROOT, log_path=log, name="large") as server:
+        server.wait_ready()
+        yield server

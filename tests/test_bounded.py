@@ -11,7 +11,6 @@ and hundreds of MB kept in the shared caches.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,6 @@ from geo.store import BBox, EventStore, QueryTooSlowError, cell_size_degrees
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from generate import generate
 from stclient import StreamlitSession, run_sync
 
 WORLD = {"_southWest": {"lat": -90.0, "lng": -180.0}, "_northEast": {"lat": 90.0, "lng": 180.0}}
@@ -108,15 +106,8 @@ def test_approximate_bytes_grows_with_what_is_held() -> None:
 # --------------------------------------------------------------------------- time and budget
 
 
-@pytest.fixture(scope="module")
-def store_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("bounded") / "events-100000.parquet"
-    EventStore.write(generate(100_000), path)
-    return path
-
-
-def test_a_question_past_its_time_limit_is_stopped(store_file: Path) -> None:
-    store = EventStore.open(store_file)
+def test_a_question_past_its_time_limit_is_stopped(large_store_file: Path) -> None:
+    store = EventStore.open(large_store_file)
     too_slow = pytest.raises(QueryTooSlowError, match="zoom in, or narrow the filters")
     with too_slow, store.time_limit(0.001):
         store.aggregate(EventFilter(), 18, BBox(-90.0, -180.0, 90.0, 180.0))
@@ -159,14 +150,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise AssertionError("no VmRSS")
-
-
-@pytest.fixture(scope="module")
-def large_app(store_file: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    log = tmp_path_factory.mktemp("bounded-app") / "streamlit.log"
-    with AppServer(store_file, app_dir=ROOT, log_path=log, name="bounded") as server:
-        server.wait_ready()
-        yield server
 
 
 def test_a_crafted_world_view_at_zoom_18_costs_what_a_screen_costs(large_app: AppServer) -> None:

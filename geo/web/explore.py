@@ -338,8 +338,10 @@ def _table(catalog: Catalog, event_filter: EventFilter, box: BBox | None) -> pd.
 def table_fragment(catalog: Catalog, event_filter: EventFilter) -> None:
     box = None
     if catalog.large:
+        # The map's view itself, not the wider box its layer is drawn for: the table lists
+        # exactly the events the reader sees in the map.
         start = map_start(catalog, page.url_state()[0].view, event_filter)
-        box = query_box(current_viewport(start))
+        box = current_viewport(start).box
         drawn = st.session_state.get(K_TABLE_DRAWN)
         if not _TABLES.knows((catalog.version, event_filter, box)) and budget.exhausted():
             # Past the session's budget: the table it shows, while it is remembered.

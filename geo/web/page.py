@@ -23,7 +23,7 @@ from geo.catalog import Catalog, catalog_of, type_options
 from geo.errors import DataFileError, EventAtlasError, Problem
 from geo.escape import escape_markdown
 from geo.filters import EventFilter
-from geo.gazetteer import Candidate, Gazetteer, PlaceAnswer, PlaceContext
+from geo.gazetteer import Candidate, Gazetteer, PlaceAnswer, PlaceContext, shared_gazetteer
 from geo.io.columns import FIELDS
 from geo.io.core import ImportLimits
 from geo.io.dates import FORMATS as DATE_FORMATS
@@ -117,7 +117,7 @@ def _file_key(path: Path) -> tuple[str, int, int]:
 
 def catalog_of_dataset(dataset: Dataset, key: str) -> Catalog:
     """A small dataset in memory; a large one in the engine, written once per version."""
-    return catalog_of(dataset, lambda d: _store_of_dataset(key, d), search_aliases, key)
+    return catalog_of(dataset, lambda d: _store_of_dataset(key, d), key)
 
 
 def open_events_file(path: Path) -> Catalog:
@@ -280,7 +280,7 @@ def _upload_catalog(
     except DataFileError as error:
         return error
     key = f"upload:{digest}:{on_error}:{overrides}:{date_format}"
-    return catalog_of(dataset, _scratch_store, search_aliases, key), report
+    return catalog_of(dataset, _scratch_store, key), report
 
 
 @st.cache_resource(max_entries=16)
@@ -396,6 +396,13 @@ def uploaded_catalog() -> Catalog | None:
         raise imported
     catalog, report = imported
     show_upload_report(report)
+    st.info(
+        escape_markdown(
+            f"You are looking at {upload.name}, imported for this browser only. A link to "
+            "this page shows the site's own events, not this file: to share what you see, "
+            "download the static site (.zip) under the table, a map anyone can open offline."
+        )
+    )
     return catalog
 
 
@@ -457,28 +464,8 @@ def apply_url_once(state: ViewState, catalog: Catalog, default_tiles: str) -> No
 
 @st.cache_resource(show_spinner="Loading the offline gazetteer (first time only)…")
 def gazetteer() -> Gazetteer:
-    return Gazetteer()
-
-
-def search_aliases(
-    events: Sequence[Event], event_filter: EventFilter
-) -> dict[str, tuple[str, ...]] | None:
-    """Other names of each event's place, so a search for 'Kharkov' finds Kharkiv.
-
-    Only looked up when there is text to search: the gazetteer then loads once per process.
-    """
-    if not event_filter.text.strip():
-        return None
-    names = gazetteer()
-    # Each lookup is a query on the gazetteer's file; many events share a place.
-    by_place: dict[tuple[str, str], tuple[str, ...]] = {}
-    aliases: dict[str, tuple[str, ...]] = {}
-    for event in events:
-        place = (event.place.name, event.place.country or "")
-        if place not in by_place:
-            by_place[place] = names.alternate_names(place[0], place[1] or None)
-        aliases[event.id] = by_place[place]
-    return aliases
+    """The process's gazetteer (the one text search uses too), loaded when first needed."""
+    return shared_gazetteer()
 
 
 GO_TO_ZOOM = {"city": 10, "region": 7, "country": 5}
@@ -584,6 +571,9 @@ def type_counts_caption(counts: Mapping[EventType, int]) -> str:
 K_SHOWN = "_catalog_shown"
 
 
+VIEW_PARAMS = ("lat", "lon", "z", "event")
+
+
 def follow_catalog(catalog: Catalog) -> None:
     """Keep the filter widgets valid when the data changes (an upload, a new file version).
 
@@ -595,6 +585,11 @@ def follow_catalog(catalog: Catalog) -> None:
     st.session_state[K_SHOWN] = catalog.version
     if shown is None or shown == catalog.version:
         return
+    # The view and selection of the earlier data say nothing of the new: the map opens on the
+    # new data's theatre (geo.map.theatre), as a first visit would.
+    for name in VIEW_PARAMS:
+        st.query_params.pop(name, None)
+    st.session_state[K_SELECTED] = None
     bounds = catalog.date_bounds()
     if bounds is not None:
         st.session_state[K_DATES] = bounds

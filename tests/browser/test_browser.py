@@ -720,3 +720,30 @@ def test_go_to_place_finds_the_towns_readers_mean_and_asks_when_it_cannot_tell(
     illinois.click()
     expect(page).to_have_url(re.compile(r"[?&]lat=39\.8\d*&lon=-89\.6\d*&z=10"))
     expect(sidebar(page).get_by_label("Which Springfield?", exact=True)).to_have_count(0)
+
+
+def test_after_an_upload_the_map_opens_on_the_new_data_and_says_what_links_show(
+    page: Page, atlas: StreamlitServer
+) -> None:
+    """Opened on New York, an upload of Ukrainian events moves the map to them (not "6 events
+    outside this view"), and the page says a link shows the site's own events, not the file."""
+    page.goto(atlas.url("lat=40.7&lon=-74.0&z=9"))
+    expect(markers(page).first).to_be_attached(timeout=FIRST_RENDER_TIMEOUT_MS)
+    page.get_by_text("Import a file").click()
+    page.locator('input[type="file"]').set_input_files(
+        str(FIXTURES / "import" / "acled_sample.csv")
+    )
+    expect(count_text(page, 6, 6)).to_be_visible()
+    expect(
+        page.get_by_text(re.compile("A link to this page shows the site's own events"))
+    ).to_be_visible()
+    expect(page).not_to_have_url(re.compile(r"lat=40\.7"))
+    frame = wait_map_idle(page)
+    zoom, lat, lon = frame.evaluate(MAP_VIEW_JS)
+    assert 44 < lat < 53 and 22 < lon < 41, (zoom, lat, lon)  # Ukraine, not New York
+    for element in markers(page).all():
+        box, frame_box = element.bounding_box(), page.locator(MAP_IFRAME).bounding_box()
+        assert box is not None and frame_box is not None
+        assert frame_box["x"] <= box["x"] <= frame_box["x"] + frame_box["width"]
+        assert frame_box["y"] <= box["y"] <= frame_box["y"] + frame_box["height"]
+    page.screenshot(path=str(ARTIFACTS / "upload-theatre.png"))
