@@ -26,11 +26,13 @@ from geo.io.columns import parse_overrides
 from geo.io.dates import named_format
 from geo.io.importer import FORMATS as IMPORT_FORMATS
 from geo.io.importer import ImportResult, import_file
+from geo.io.meaning import Meaning, load_types_file, type_named
 from geo.loader import MAX_BYTES as LOADER_MAX_BYTES
 from geo.loader import load_events, parse_events_text
 from geo.model import Event
 from geo.store import EventStore, EventStoreWriter
 from geo.urlstate import ViewState, parse_query
+from geo.vocabulary import EventType
 from geo.writeback import atomic_writer, plan_geocoding, write_atomically
 
 PROG = "python -m geo"
@@ -239,6 +241,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         if args.date_format:
             named_format(args.date_format)  # refused before any reading
+        meaning = import_meaning(args)  # refused before any reading too
 
         def read(sink: Callable[[list[Event]], None]) -> ImportResult:
             """Events go to `sink` batch by batch: memory holds a batch, not the file."""
@@ -251,6 +254,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 overrides=parse_overrides(args.map or []),
                 progress=_import_progress(err, args.progress),
                 sink=sink,
+                meaning=meaning,
             )
             _report_import(result, source, err)
             return result
@@ -277,6 +281,21 @@ def cmd_import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"imported {imported:,} events from {source} into {target}; skipped {skipped:,} rows\n"
     )
     return 0
+
+
+def import_meaning(args: argparse.Namespace) -> Meaning:
+    """`--types FILE.yaml`, `--type TYPE` and `--publisher NAME` as one reading of the file."""
+    default_type = None
+    if args.type:
+        default_type = type_named(args.type)
+        if default_type is None:
+            raise SettingError(
+                f"--type {args.type!r} is not one of our types: use one of "
+                + ", ".join(t.value for t in EventType)
+            )
+    types = load_types_file(Path(args.types)) if args.types else {}
+    publisher = (args.publisher or "").strip() or None
+    return Meaning(types, default_type, publisher)
 
 
 def _import_progress(err: TextIO, forced: bool) -> Callable[[int, int], None] | None:
@@ -512,6 +531,23 @@ def parser() -> argparse.ArgumentParser:
         action="append",
         metavar="COLUMN=FIELD",
         help="read a column as a field, e.g. --map Lat=latitude (repeatable; FIELD=ignore skips)",
+    )
+    importer.add_argument(
+        "--types",
+        metavar="FILE.yaml",
+        help="what the file's type labels mean: one line per label, LABEL: TYPE, e.g. "
+        "'Missile Strike: shelling' (over the built-in reading of ACLED, CAMEO and free text)",
+    )
+    importer.add_argument(
+        "--type",
+        metavar="TYPE",
+        help="the type of rows whose type column is empty or absent, e.g. attack_on_civilians",
+    )
+    importer.add_argument(
+        "--publisher",
+        metavar="NAME",
+        help="the dataset's publisher, e.g. Bellingcat: cited for rows with no link and no "
+        "source column (a link is cited by its own site)",
     )
     importer.add_argument("--progress", action="store_true", help="show progress off a TTY too")
     importer.add_argument(

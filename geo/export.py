@@ -109,7 +109,7 @@ def csv_row(event: Event) -> dict[str, str]:
             " ".join(p for p in (s.publisher, s.date.isoformat(), s.url or "") if p)
             for s in event.sources
         ),
-        "quotes": " | ".join(s.quote for s in event.sources),
+        "quotes": " | ".join(s.quote or "" for s in event.sources),
         "labels": json.dumps(event.labels, ensure_ascii=False) if event.labels else "",
     }
     return {key: spreadsheet_cell(row[key]) for key in CSV_COLUMNS}

@@ -167,6 +167,17 @@ _TOWNS_AROUND = (
 )
 _ENTRY_AT = f"SELECT {_ENTRY} FROM entries e WHERE e.id = ?"
 _ENTRIES_FROM = f"SELECT {_ENTRY} FROM entries e WHERE e.id >= ? ORDER BY e.id LIMIT ?"
+# For the importer's area points (geo.io.area_points): every region, the grid cell of every
+# town, and the towns in some cells. A cell is (row, column) of a grid of 1/per_degree degrees,
+# as grid_cell computes it: SQLite's doubles round as Python's do, so both agree on every town.
+_REGIONS = f"SELECT {_ENTRY} FROM entries e WHERE e.kind = 'region' ORDER BY e.id"
+_CELL = "CAST((latitude + 90) * ? AS INTEGER), CAST((longitude + 180) * ? AS INTEGER)"
+_TOWN_CELLS = f"SELECT country, admin1, {_CELL} FROM entries WHERE kind = 'city' AND admin1 != ''"
+_TOWNS_IN_CELLS = (
+    "SELECT latitude, longitude, population FROM entries WHERE kind = 'city' AND "
+    "CAST((latitude + 90) * ? AS INTEGER) * ? + CAST((longitude + 180) * ? AS INTEGER) IN ({})"
+)
+_CELLS_PER_QUERY = 20_000  # SQLite takes 32,766 parameters
 
 
 class GazetteerIndex:
@@ -241,6 +252,33 @@ class GazetteerIndex:
     @property
     def entries(self) -> Entries:
         return Entries(self)
+
+    # -- for the importer's area points (geo.io.area_points) ---------------------------------
+    def regions(self) -> list[Entry]:
+        """Every first-level region, at its point (the median of its towns)."""
+        return [Entry(*row) for row in self._rows(_REGIONS)]
+
+    def town_cells(self, per_degree: int) -> list[tuple[str, str, int, int]]:
+        """(country, admin1, row, column) of every town in a region: one row per town."""
+        return [
+            (str(country), str(admin1), int(row), int(column))
+            for country, admin1, row, column in self._rows(_TOWN_CELLS, (per_degree, per_degree))
+        ]
+
+    def towns_in_cells(
+        self, cells: Iterable[tuple[int, int]], per_degree: int
+    ) -> list[tuple[float, float, int]]:
+        """(latitude, longitude, population) of every town in these grid cells (one scan of
+        the file per 20,000 cells)."""
+        width = 360 * per_degree + 1  # columns 0 to 360 * per_degree: one number per cell
+        keys = sorted({row * width + column for row, column in cells})
+        found: list[tuple[float, float, int]] = []
+        for start in range(0, len(keys), _CELLS_PER_QUERY):
+            chunk = keys[start : start + _CELLS_PER_QUERY]
+            sql = _TOWNS_IN_CELLS.format(", ".join("?" * len(chunk)))
+            rows = self._rows(sql, (per_degree, width, per_degree, *chunk))
+            found += [(float(lat), float(lon), int(people)) for lat, lon, people in rows]
+        return found
 
     def positions(self) -> list[tuple[float, float, str]]:
         """(latitude, longitude, country) of every place: for locating countries offline."""
@@ -1127,6 +1165,11 @@ class Gazetteer(Geocoder):  # type: ignore[misc]
             f"there is also one in {' and '.join(dict.fromkeys(others[:3]))}"
         )
 
+    def region_name(self, entry: Entry) -> str:
+        """The name of a place's first-level region as pick lists show it ("Kharkiv region",
+        "Texas"); "" when it has none (for geo.io.area_points)."""
+        return self._region_name(entry)
+
     # -- search aliases ----------------------------------------------------------------------
     def alternate_names(self, name: str, country: str | None = None) -> tuple[str, ...]:
         """All names of the place a name most likely means (for free-text search)."""
@@ -1278,6 +1321,12 @@ def shared_gazetteer() -> Gazetteer:
     """The process's one gazetteer (its index file opened once, read-only, thread-safe): the
     page, text search and the command line share it."""
     return Gazetteer()
+
+
+def grid_cell(latitude: float, longitude: float, per_degree: int) -> tuple[int, int]:
+    """(row, column) of a point in a grid of 1/per_degree degrees, as the index's town_cells
+    and towns_in_cells compute it."""
+    return (int((latitude + 90) * per_degree), int((longitude + 180) * per_degree))
 
 
 def _describe(entry: Entry) -> str:

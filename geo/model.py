@@ -12,7 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from geo.vocabulary import EventType
 
-ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,79}$"
+# An id keeps its case as the source wrote it (ACLED's PHL10453): PHL10453 and phl10453 are
+# two ids. ID_TEXT finds one inside longer text (a popup's id line).
+ID_TEXT = r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}"
+ID_PATTERN = rf"^{ID_TEXT}$"
 URL_PATTERN = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
 
 # Countries not in ISO 3166-1 that conflict data still needs.
@@ -178,7 +181,9 @@ class Source(_Strict):
     publisher: NonEmpty
     url: str | None = Field(default=None, max_length=2000)
     date: dt.date
-    quote: Annotated[str, Field(min_length=1, max_length=5000)]
+    # The source's own words. Only an imported event (with an origin) may cite a source without
+    # them: a dataset's row is the dataset's words, never a quote of the link it cites.
+    quote: Annotated[str, Field(min_length=1, max_length=5000)] | None = None
 
     @field_validator("url")
     @classmethod
@@ -247,6 +252,17 @@ class Event(_Strict):
             raise ValueError(f"date_end {self.date_end} is before date {self.date}")
         if self.date_end is not None and self.time_precision != "range":
             raise ValueError("date_end is only allowed with time_precision: range")
+        return self
+
+    @model_validator(mode="after")
+    def _quoted(self) -> Event:
+        if self.origin is None:
+            for number, source in enumerate(self.sources, start=1):
+                if source.quote is None:
+                    raise ValueError(
+                        f"source {number} ({source.publisher}) has no quote: give the exact "
+                        "words of the source the event rests on"
+                    )
         return self
 
     @property

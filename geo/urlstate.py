@@ -127,7 +127,7 @@ def parse_query(params: Mapping[str, Sequence[str]]) -> tuple[ViewState, list[st
         ignored.append(P_LABEL)
 
     selected = one(P_EVENT)
-    if selected is not None and not _ID.match(selected):
+    if selected is not None and not _ID.fullmatch(selected):  # ($ lets a final "\n" by)
         ignored.append(P_EVENT)
         selected = None
 

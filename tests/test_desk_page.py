@@ -217,3 +217,29 @@ def test_the_events_table_says_in_words_what_readers_see() -> None:
     assert _readers_see(event({"title": "A"}, None)) == "nothing yet"
     assert _readers_see(event({"title": "A"}, {"title": "A"})) == "this version"
     assert _readers_see(event({"title": "B"}, {"title": "A"})) == "an older version"
+
+
+def test_an_imported_event_s_source_without_a_quote_saves_but_a_typed_one_needs_its_words():
+    from geo.desk.form import checked_event, form_data, form_values
+
+    data = {
+        "id": "UKR1001",
+        "title": "Shelling: Kharkiv",
+        "event_type": "shelling",
+        "date": "2022-02-28",
+        "place": {
+            "name": "Kharkiv",
+            "country": "UA",
+            "latitude": 49.99,
+            "longitude": 36.23,
+            "geo_precision": 1,
+        },
+        "sources": [{"publisher": "Ukrinform", "date": "2022-02-28"}],
+        "origin": {"format": "acled", "file": "acled.csv", "row": 2},
+    }
+    event = checked_event(form_data(form_values(data), keep=data))
+    assert event.sources[0].quote is None and event.id == "UKR1001"
+    typed = {key: value for key, value in data.items() if key != "origin"}
+    with pytest.raises(DataFileError) as refused:
+        checked_event(form_data(form_values(typed), keep=typed))
+    assert refused.value.problems[0].field == "sources[0].quote"

@@ -90,6 +90,23 @@ def test_a_new_event_is_a_draft_that_readers_do_not_see(desk: tuple[DeskStore, C
     assert store.publication_mark() == 0
 
 
+def test_ids_keep_their_case_but_a_new_one_differing_only_in_case_is_refused(
+    desk: tuple[DeskStore, Clock],
+) -> None:
+    store, _ = desk
+    store.create(ALICE, event("PHL10453"))
+    found = store.get("PHL10453")
+    assert found is not None and found.id == "PHL10453"
+    assert store.get("phl10453") is None  # exact lookups
+    with pytest.raises(DeskError, match="already at the desk: open it"):
+        store.create(BOB, event("PHL10453"))
+    with pytest.raises(DeskError, match=r"'PHL10453'.*'phl10453' differs from it only in upper"):
+        store.create(BOB, event("phl10453"))
+    # Imported from a file, the source's ids are its own: two ids, two events.
+    store.import_events(BOB, [event("phl10453")], "acled.csv")
+    assert sorted(e.id for e in store.events()) == ["PHL10453", "phl10453"]
+
+
 def test_only_a_verified_event_is_published_and_then_readers_see_it(
     desk: tuple[DeskStore, Clock],
 ) -> None:

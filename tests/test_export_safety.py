@@ -90,7 +90,7 @@ def hostile(tmp_path: Path) -> Path:
     source = tmp_path / "hostile-acled.csv"
     source.write_text(ACLED, encoding="utf-8")
     result = import_file(source)
-    assert [e.id for e in result.events] == ["zaf1", "arg1"], result.summary()
+    assert [e.id for e in result.events] == ["ZAF1", "ARG1"], result.summary()
     path = tmp_path / "hostile.yaml"
     path.write_text(events_yaml_text(result.events, "hostile"), encoding="utf-8")
     return path
@@ -131,8 +131,8 @@ def assert_csv_safe(text: str) -> None:
     header, *rows = assert_safe(text)
     by_id = {row[0]: dict(zip(header, row, strict=True)) for row in rows}
     assert len(rows) == 2
-    assert by_id["zaf1"]["actors"].startswith("'=HYPERLINK")
-    assert by_id["arg1"]["latitude"] == "-34.6037" and by_id["arg1"]["longitude"] == "-58.3816"
+    assert by_id["ZAF1"]["actors"].startswith("'=HYPERLINK")
+    assert by_id["ARG1"]["latitude"] == "-34.6037" and by_id["ARG1"]["longitude"] == "-58.3816"
 
 
 def test_export_acled_neutralises_every_formula_and_keeps_negative_numbers(hostile, tmp_path):

@@ -105,9 +105,9 @@ def test_acled_export_header_and_precision_codes(shipped: list[Event]) -> None:
 def test_acled_fixture_is_detected_and_mapped() -> None:
     result = import_file(FIXTURES / "acled_sample.csv", on_error="refuse")
     by_id = {e.id: e for e in result.events}
-    assert list(by_id) == ["ukr1001", "ukr1002", "ukr1003", "ukr1004", "ukr1005", "ukr1006"]
+    assert list(by_id) == ["UKR1001", "UKR1002", "UKR1003", "UKR1004", "UKR1005", "UKR1006"]
 
-    clash = by_id["ukr1001"]
+    clash = by_id["UKR1001"]
     assert clash.event_type is EventType.ARMED_CLASH
     assert clash.date == dt.date(2022, 2, 24)
     assert clash.time_precision == "day"
@@ -123,28 +123,29 @@ def test_acled_fixture_is_detected_and_mapped() -> None:
     assert clash.fatalities == [Figure(value=3, qualifier="exact", claimed_by="Ukrainska Pravda")]
     assert clash.sources[0].publisher == "Ukrainska Pravda"
     assert clash.sources[0].date == dt.date(2022, 2, 24)
-    assert clash.sources[0].quote.startswith("Hand-made test row")
+    assert clash.sources[0].quote is None  # ACLED's notes are its words, not the source's
+    assert clash.summary.startswith("Hand-made test row")
 
-    shelling = by_id["ukr1002"]  # "24 February 2022" date, exact sub-event match
+    shelling = by_id["UKR1002"]  # "24 February 2022" date, exact sub-event match
     assert shelling.event_type is EventType.SHELLING
     assert shelling.date == dt.date(2022, 2, 24)
     assert shelling.time_precision == "approximate"
     assert shelling.fatalities == []
     assert shelling.sources[0].publisher == "Kyiv Independent; Reuters"
 
-    ied = by_id["ukr1003"]  # fallback per ACLED event_type; no source, no notes
+    ied = by_id["UKR1003"]  # fallback per ACLED event_type; no source, no notes
     assert ied.event_type is EventType.SHELLING
-    assert ied.sources == [Source(publisher="ACLED", date=dt.date(2022, 2, 25), quote="(no notes)")]
+    assert ied.sources == [Source(publisher="ACLED", date=dt.date(2022, 2, 25))]
     assert ied.fatalities[0].claimed_by == "ACLED"
 
-    attack = by_id["ukr1004"]  # no iso: country by name; time_precision 3
+    attack = by_id["UKR1004"]  # no iso: country by name; time_precision 3
     assert attack.event_type is EventType.ATTACK_ON_CIVILIANS
     assert attack.place.country == "UA"
     assert attack.time_precision == "approximate"
 
-    assert by_id["ukr1005"].event_type is EventType.PROTEST
+    assert by_id["UKR1005"].event_type is EventType.PROTEST
     # ACLED's own sub-event type is kept; no rule groups looting, so it is "other".
-    looting = by_id["ukr1006"]
+    looting = by_id["UKR1006"]
     assert looting.event_type is EventType.OTHER
     assert looting.labels == {
         "event_type": "Strategic developments",
@@ -189,7 +190,7 @@ def test_parse_date_formats() -> None:
 
 def test_foreign_geojson_best_effort() -> None:
     result = import_file(FIXTURES / "foreign.geojson")
-    assert [e.id for e in result.events] == ["f-1", "feature-2", "feature-3", "feature-4"]
+    assert [e.id for e in result.events] == ["F-1", "feature-2", "feature-3", "feature-4"]
     point, line, polygon, odd = result.events
     assert point.event_type is EventType.SHELLING
     assert point.date == dt.date(2022, 2, 28)

@@ -93,7 +93,7 @@ def test_acled_in_acled_out_gives_every_column_back_unchanged(tmp_path: Path) ->
 def test_the_source_labels_are_searched(tmp_path: Path) -> None:
     events = import_file(write(tmp_path, "acled.csv", ACLED)).events
     found = apply_filter(events, EventFilter(text="mob violence"))
-    assert [e.id for e in found] == ["ukr77"]
+    assert [e.id for e in found] == ["UKR77"]
 
 
 def test_import_progress_line(tmp_path: Path) -> None:
@@ -151,7 +151,7 @@ def test_label_filter_gives_the_same_answer_in_memory_and_in_the_store(tmp_path:
             e.id for e in memory.events(wanted, limit=None)
         ]
     assert [e.id for e in memory.events(EventFilter(labels=frozenset({"Arrests"})), None)] == [
-        "ukr78"
+        "UKR78"
     ]
     assert store.label_counts() == memory.label_counts()
     assert memory.label_counts()["Riots"] == 1

@@ -95,7 +95,7 @@ def test_a_tracker_csv_with_mdy_dates_lat_lng_and_free_text_types(tmp_path: Path
     assert "MM/DD/YYYY" in result.date_formats["Date"]
     first = result.events[0]
     assert first.place.point == (50.45, 30.52)
-    assert first.event_type is EventType.OTHER
+    assert first.event_type is EventType.AIR_STRIKE  # by the words of its kind
     assert first.labels == {"Category": "Drone Strike"}
     assert first.origin is not None and first.origin.columns["Category"] == "Drone Strike"
     assert result.mapping == {
@@ -289,7 +289,7 @@ def test_json_array_of_records_like_bellingcat(tmp_path: Path) -> None:
     assert event.date == dt.date(2022, 2, 24)
     assert event.place.name == "Kyiv" and event.place.point == (50.45, 30.52)
     assert event.sources[0].url == "https://t.me/x/1"
-    assert event.id == "civ0001"
+    assert event.id == "CIV0001"
 
 
 # --------------------------------------------------------------------------- countries
@@ -347,7 +347,7 @@ def test_a_truncated_last_row_is_reported_not_imported(tmp_path: Path) -> None:
     result = import_file(path)
     assert [e.title for e in result.events] == ["A"]
     [problem] = result.problems
-    assert problem.line == 3 and "cut short" in problem.message
+    assert problem.line == 3 and "the file looks cut off here" in problem.message
 
 
 def test_zero_events_is_an_error_and_nothing_is_written(tmp_path: Path) -> None:

@@ -158,6 +158,37 @@ def test_a_csv_of_more_than_300_columns_imports_and_the_report_names_the_rest() 
     assert note.startswith("100 columns are not kept with the events") and "c300" in note
 
 
+def test_an_upload_cut_off_mid_row_shows_the_row_and_the_cause() -> None:
+    """A truncated ACLED download: its last record ends inside the quoted notes cell."""
+    from tests.test_truncated_rows import CUT_IN_NOTES
+
+    def script(data: bytes) -> None:
+        import streamlit as st
+
+        from geo.web.page import import_upload, show_upload_report
+
+        dataset, report = import_upload("acled-2020.csv", data, "skip")
+        st.session_state["ids"] = [e.id for e in dataset.events]  # type: ignore[attr-defined]
+        show_upload_report(report)
+
+    at = AppTest.from_function(script, args=(CUT_IN_NOTES.encode(),), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["ids"] == ["PHL10451", "PHL10452"]
+    (banner,) = at.warning
+    assert banner.value.startswith(escape_markdown("1 of 3 rows were skipped:"))
+    cause = escape_markdown(
+        "skipped 1 row [notes]: an opening quote is never closed: the file looks cut off "
+        "(a truncated download?) (first: row 4)"
+    )
+    assert cause in banner.value
+    rows = at.dataframe[0].value
+    assert list(rows["Row"]) == [4] and list(rows["Column"]) == ["notes"]
+    assert rows["Problem"][0].startswith(
+        "an opening quote is never closed: the file looks cut off at row 4"
+    )
+
+
 def test_an_error_banner_shows_the_upload_s_name_as_plain_text() -> None:
     def script() -> None:
         from geo.errors import DataFileError, Problem
@@ -254,3 +285,57 @@ def test_a_process_removes_its_scratch_folders_when_it_exits_and_a_killed_one_is
     left = Path(killed.stdout.strip())
     assert left.exists()
     assert scratch.sweep(tmp_path) == [left] and not left.exists()
+
+
+# --- types -------------------------------------------------------------------------------------
+
+
+def type_step_script(values: dict[str, dict[str, int]]) -> None:
+    """An AppTest page that draws only the type step, and keeps what it returned."""
+    import streamlit as st
+
+    from geo.io.columns import guess_mapping
+    from geo.io.importer import TableShape
+    from geo.web.page import _meaning_key, type_step
+
+    header = ["date", "latitude", "longitude", *values]
+    mapping = guess_mapping(header)
+    st.session_state["meaning"] = _meaning_key(
+        type_step(TableShape("csv", tuple(header), mapping, values), mapping)
+    )
+
+
+def test_the_type_step_lists_each_label_with_its_rows_and_a_proposal_the_user_corrects() -> None:
+    values = {"event_group": {"Missile Strike": 11, "Drone Strike": 10, "Unknown": 2}}
+    at = AppTest.from_function(type_step_script, args=(values,), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    boxes = {box.label.replace("\\", ""): box for box in at.selectbox}  # labels are escaped
+    assert boxes["Missile Strike (11)"].value == "Shelling / missile attack"
+    assert boxes["Drone Strike (10)"].value == "Air or drone strike"
+    assert boxes["Unknown (2)"].value == "Other"
+    captions = " ".join(c.value for c in at.caption)
+    assert escape_markdown("what each label of event_group means") in captions
+    boxes["Unknown (2)"].select("Armed clash").run()
+    at.selectbox(
+        key=next(b.key for b in at.selectbox if b.label == "Type of rows without a label")
+    ).select("Civilians harmed").run()
+    at.text_input[0].input("Bellingcat").run()
+    types, dataset_type, publisher = at.session_state["meaning"]
+    assert dict(types) == {
+        "missile strike": "shelling",
+        "drone strike": "air_strike",
+        "unknown": "armed_clash",
+    }
+    assert (dataset_type, publisher) == ("attack_on_civilians", "Bellingcat")
+    # The same header gets the same choices back (the widgets are keyed by it).
+    at.run()
+    assert dict(at.session_state["meaning"][0])["unknown"] == "armed_clash"
+
+
+def test_a_file_without_a_type_column_gets_one_picker_for_every_event() -> None:
+    at = AppTest.from_function(type_step_script, args=({},), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    labels = [box.label for box in at.selectbox]
+    assert labels == ["Type of every event (the file has no type column)"]

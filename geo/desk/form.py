@@ -66,7 +66,7 @@ def form_values(data: Mapping[str, Any] | None) -> dict[str, Any]:
             "publisher": s.get("publisher", ""),
             "url": s.get("url") or "",
             "date": s.get("date", ""),
-            "quote": s.get("quote", ""),
+            "quote": s.get("quote") or "",
         }
         for s in data.get("sources") or []
     ]
@@ -160,6 +160,10 @@ def form_data(values: Mapping[str, Any], keep: Mapping[str, Any] | None = None) 
             source["date"] = when.isoformat()
         if not source["url"]:
             source.pop("url")
+        if not source["quote"] and data.get("origin"):
+            # An imported row's source may be without the source's words (geo.model.Source);
+            # one typed on the desk still needs them (an empty quote is refused at its field).
+            source.pop("quote")
         sources.append(source)
     data["sources"] = sources
     data["summary"] = str(values.get("summary") or "")
@@ -297,11 +301,12 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 
 
 def new_event_id(title: str, date: dt.date | None, taken: Iterable[str]) -> str:
-    """A readable id from the date and title, unique at the desk."""
+    """A readable id from the date and title, unique at the desk, in any case (the desk
+    refuses a new id that differs from one it has only in case)."""
     stem = _SLUG.sub("-", title.lower()).strip("-")[:50].strip("-") or "event"
     if date is not None:
         stem = f"{date.isoformat()}-{stem}"
-    taken = set(taken)
+    taken = {event_id.lower() for event_id in taken}
     candidate, number = stem, 2
     while candidate in taken:
         candidate = f"{stem}-{number}"

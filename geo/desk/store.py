@@ -570,6 +570,19 @@ class DeskStore:
                     f"an event with id '{event.id}' is already at the desk: open it to edit, "
                     "or choose another id"
                 )
+            # Ids keep their case (PHL10453 and phl10453 are two ids), but a new one that
+            # differs from a desk event's only in case is refused: too easily taken for it.
+            cursor.execute(
+                "SELECT id FROM desk_events WHERE lower(id) = ? ORDER BY id LIMIT 1",
+                (event.id.lower(),),
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                raise DeskError(
+                    f"an event with id '{row[0]}' is already at the desk, and '{event.id}' "
+                    "differs from it only in upper and lower case: open it to edit, or choose "
+                    "an id that differs by more than case"
+                )
             return self._insert_draft(cursor, editor, event.id, data, action, comment)
 
     def _insert_draft(

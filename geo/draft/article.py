@@ -76,7 +76,7 @@ class Draft:
 
     @property
     def quotes(self) -> list[str]:
-        return [source.quote for source in self.event.sources]
+        return [source.quote for source in self.event.sources if source.quote]
 
 
 @dataclass

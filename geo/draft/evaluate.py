@@ -56,7 +56,7 @@ class Evaluation:
 
 
 def _shares_a_sentence(draft: Draft, reference: Event) -> bool:
-    quotes = [source.quote for source in reference.sources]
+    quotes = [source.quote for source in reference.sources if source.quote]
     return any(
         sentence.text in quote or quote in sentence.text
         for sentence in draft.sentences

@@ -101,7 +101,7 @@ def _in_text_order(events: Sequence[Event]) -> list[Event]:
     return [events[i] for i in order]
 
 
-def _quoted(source: Source) -> tuple[str, str | None]:
+def _quoted(source: Source) -> tuple[str | None, str | None]:
     """Two sources are one when they quote the same words from the same link."""
     return (source.quote, source.url)
 

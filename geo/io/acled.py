@@ -22,7 +22,7 @@ from geo.io.cells import (
     read_country,
     read_date,
     read_geo_precision,
-    slugify,
+    read_id,
     whole_number,
 )
 from geo.io.core import (
@@ -131,7 +131,7 @@ def _acled_event(ctx: Context, cells: Fields, choice: DateChoice | None) -> Pend
     actors = [a for a in (cells.get("actor1"), cells.get("actor2")) if a]
     label = sub or main or VOCABULARY[event_type].label
     data: dict[str, Any] = {
-        "id": slugify(cells.get("event_id_cnty")) or f"acled-{row.line}",
+        "id": read_id(cells.get("event_id_cnty")) or f"acled-{row.line}",
         "title": f"{label}: {location}"[:300],
         "event_type": event_type,
         "date": date,
@@ -146,7 +146,8 @@ def _acled_event(ctx: Context, cells: Fields, choice: DateChoice | None) -> Pend
         },
         "actors": actors,
         "fatalities": fatalities,
-        "sources": [{"publisher": publisher, "date": date, "quote": notes or "(no notes)"}],
+        # ACLED's notes are ACLED's words (the summary), not a quote of the sources it names.
+        "sources": [{"publisher": publisher, "date": date}],
         "summary": notes,
         "labels": labels,
         "origin": origin_of(ctx, row),
@@ -226,7 +227,7 @@ def _acled_fields(event: Event) -> dict[str, object]:
     sub = event.labels.get("sub_event_type", sub)
     place = event.place
     publishers = list(dict.fromkeys(s.publisher for s in event.sources))
-    notes = event.summary or " | ".join(s.quote for s in event.sources)
+    notes = event.summary or " | ".join(s.quote for s in event.sources if s.quote)
     time_precision = {"day": 1, "approximate": 2, "range": 3}[event.time_precision]
     return {
         "event_id_cnty": event.id,

@@ -20,7 +20,15 @@ LABEL_KEY_CHARS = 60
 
 
 def slugify(text: str) -> str:
+    """A lower-case slug of a text (a title, a format's name): for ids made up from words."""
     slug = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
+    return slug[:80].rstrip("-_")
+
+
+def read_id(text: str) -> str:
+    """A source's own id, in its own case (ACLED's PHL10453 stays PHL10453): only characters
+    an id cannot hold (geo.model.ID_PATTERN) become "-"; "" when nothing is left."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-_")
     return slug[:80].rstrip("-_")
 
 

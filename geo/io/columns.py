@@ -16,7 +16,15 @@ from geo.errors import SettingError
 ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "event_id", "event_id_cnty", "eventid", "globaleventid", "uid", "code"),
     "title": ("title", "headline", "name", "event_name"),
-    "event_type": ("event_type", "type", "category", "event_category", "kind", "incident_type"),
+    "event_type": (
+        "event_type",
+        "type",
+        "category",
+        "event_category",
+        "event_group",
+        "kind",
+        "incident_type",
+    ),
     "sub_event_type": ("sub_event_type", "subtype", "sub_type", "subcategory"),
     "date": (
         "date",

@@ -21,6 +21,7 @@ import collections
 import csv
 import io
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -34,10 +35,15 @@ from geo.errors import DataFileError, Problem
 from geo.export import FORMULA_START as _FORMULA_START
 from geo.io.countries import CountryLocator
 from geo.io.dates import DateChoice, choose_date_format
+from geo.io.meaning import Meaning
 from geo.loader import read_utf8_text
 from geo.model import Event
+from geo.vocabulary import EventType
 
 MAX_BYTES = 200 * 1024 * 1024
+# Distinct (label, type) pairs counted per file, and named in its note.
+KINDS_COUNTED = 1_000
+KINDS_NAMED = 12
 MAX_FIELD_CHARS = 10_000
 
 # What an event keeps of its source row (geo.model.Origin.columns: at most 300 columns, names
@@ -134,7 +140,15 @@ class Context:
     started: float = field(default_factory=time.thread_time)
     # Columns no event keeps (over ORIGIN_COLUMNS, or names too long), in the file's order.
     dropped: dict[str, None] = field(default_factory=dict)
+    # The file's last row, and that row again when the file ends inside a quoted cell of it
+    # (`csv_rows`): a last row cut short is named as the file cut off (`read_rows`).
+    last_row: int | None = None
+    open_quote_row: int | None = None
     own_fields: dict[tuple[str, ...], dict[str, str]] = field(default_factory=dict)
+    # The user's reading of the file: types for its labels, the dataset's publisher.
+    meaning: Meaning = field(default_factory=Meaning)
+    # How the file's free-text kinds were read: (label, our type) -> rows, bounded.
+    kinds: collections.Counter[tuple[str, EventType]] = field(default_factory=collections.Counter)
     _locator: CountryLocator | None = None
 
     def dates(self, column: str, values: Iterable[str]) -> DateChoice | None:
@@ -149,6 +163,24 @@ class Context:
         if self._locator is None:
             self._locator = CountryLocator()
         return self._locator
+
+    def count_kind(self, label: str, event_type: EventType) -> None:
+        """Counts a label's rows for the import's note; a file of endless distinct labels
+        (a description read as the type) stops being counted past KINDS_COUNTED."""
+        key = (label[:80], event_type)
+        if len(self.kinds) < KINDS_COUNTED or key in self.kinds:
+            self.kinds[key] += 1
+
+    def kinds_note(self) -> str | None:
+        """How the file's kinds became our types, the most frequent first, so that a reading
+        the user disagrees with is seen (and corrected with --types)."""
+        if not self.kinds:
+            return None
+        shown = self.kinds.most_common(KINDS_NAMED)
+        parts = [f"{label} → {event_type.value} ({rows:,})" for (label, event_type), rows in shown]
+        more = len(self.kinds) - len(shown)
+        tail = f"; and {more:,} more" if more > 0 else ""
+        return "types read from the file's labels: " + "; ".join(parts) + tail
 
     def tick(self) -> None:
         """Called once per row: refuses the file once its work is over the time limit."""
@@ -277,24 +309,36 @@ def csv_rows(
     ctx: Context | None = None,
 ) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Header and (spreadsheet row number, cells) of every non-blank row (refused past the
-    row limit of `ctx`, as soon as it is passed)."""
+    row limit of `ctx`, as soon as it is passed). The last row is noted in `ctx` (`last_row`,
+    and `open_quote_row` when the file ends inside a quoted cell) for `read_rows` to judge."""
     delimiter = delimiter_of(text)
     # The file is at most max_bytes, so no field can be longer; long cells are refused per row.
     with _field_limit(max(max_bytes, 131_072)):
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        buffer = io.StringIO(text, newline="")
+        reader = csv.reader(buffer, delimiter=delimiter)
         rows: list[tuple[int, list[str]]] = []
+        # The last non-blank row: its number and where it starts and ends in the text.
+        last: tuple[int, int, int] | None = None
         try:
             names = list(header) if header else [h.strip().lstrip("\ufeff") for h in next(reader)]
             first = 1 if header else 2
+            end = buffer.tell()
             for number, cells in enumerate(reader, start=first):
+                start, end = end, buffer.tell()
                 if any(c.strip() for c in cells):
                     rows.append((number, cells))
+                    last = number, start, end
                     if ctx is not None:
                         ctx.count(len(rows))
         except csv.Error as exc:
             raise DataFileError(
                 [Problem(file, reader.line_num, "", f"not valid CSV: {exc}")]
             ) from exc
+    if ctx is not None and last is not None:
+        number, start, end = last
+        ctx.last_row = number
+        if end == len(text) and _ends_in_open_quote(text[start:], delimiter):
+            ctx.open_quote_row = number
     counts = collections.Counter(names)
     duplicates = sorted(h for h, n in counts.items() if n > 1 and h)
     if duplicates:
@@ -302,6 +346,31 @@ def csv_rows(
             [Problem(file, 1, ", ".join(duplicates), "column given twice in the header: keep one")]
         )
     return names, rows
+
+
+# A quoted cell from its opening quote to its closing one (a quote inside written twice), or
+# to the end of the text when it is never closed.
+_QUOTED_CELL = re.compile(r'"[^"]*(?:""[^"]*)*')
+
+
+def _ends_in_open_quote(record: str, delimiter: str) -> bool:
+    """Whether one CSV record, read to the end of the text, ends inside a quoted cell, read the
+    way the csv module reads it. (Its default, non-strict reader takes an unclosed quoted cell
+    to run to the end of the file without a word: the cell, and any rows after it, are lost.)"""
+    position, end = 0, len(record)
+    while position < end:
+        if record[position] == '"':  # a quote opens a quoted cell only at the cell's start
+            found = _QUOTED_CELL.match(record, position)
+            assert found is not None  # the pattern matches any text that starts with a quote
+            if found.end() >= end:
+                return True
+            position = found.end() + 1  # past the closing quote
+        # The rest of the cell, up to the next delimiter (a quote there is a character).
+        position = record.find(delimiter, position)
+        if position < 0:
+            return False
+        position += 1
+    return False
 
 
 def missing_columns(file: str, missing: Sequence[str], header: Sequence[str], hint: str) -> None:
@@ -325,6 +394,9 @@ def read_rows(
     """Each data row as a Row, or an Outcome when its shape or size already refuses it."""
     for number, cells in rows:
         ctx.tick()
+        if number == ctx.open_quote_row:
+            yield Outcome(None, [_open_quote_problem(ctx, header, number, cells)], number)
+            continue
         if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
             message = (
                 f"the row has {len(cells)} cells but the header has {len(header)} columns: "
@@ -333,11 +405,21 @@ def read_rows(
             yield Outcome(None, [Problem(ctx.file, number, "", message, message)], number)
             continue
         if len(cells) < len(header):
-            message = (
-                f"the row has {len(cells)} cells but the header has {len(header)} columns: "
-                "it is cut short (a truncated file?) and is not imported"
-            )
-            cause = "fewer cells than the header: the row is cut short"
+            columns = f"the row has {len(cells)} of the header's {len(header)} columns"
+            if number == ctx.last_row:
+                message = (
+                    f"{columns}: the file looks cut off here (a truncated download?); the row "
+                    "is not imported"
+                )
+                cause = (
+                    "fewer cells than the header: the file looks cut off (a truncated download?)"
+                )
+            else:
+                message = (
+                    f"{columns}: it is cut short (a line break in a cell that is not quoted, or "
+                    "separators missing); the row is not imported"
+                )
+                cause = "fewer cells than the header: the row is cut short"
             yield Outcome(None, [Problem(ctx.file, number, "", message, cause)], number)
             continue
         row = Row(ctx.file, number, dict(zip(header, cells, strict=False)))
@@ -346,6 +428,26 @@ def read_rows(
             yield Outcome(None, row.problems, number)
             continue
         yield row
+
+
+def _open_quote_problem(
+    ctx: Context, header: Sequence[str], number: int, cells: list[str]
+) -> Problem:
+    """The row a quoted cell of which is never closed: the file ends inside it."""
+    column = header[len(cells) - 1] if 0 < len(cells) <= len(header) else ""
+    message = (
+        f"an opening quote is never closed: the file looks cut off at row {number} (a "
+        "truncated download?); the row is not imported"
+    )
+    lines = cells[-1].rstrip("\r\n").count("\n") if cells else 0  # the line breaks it spans
+    if lines:
+        message += (
+            f'. If the file is whole, a quote inside this cell is not doubled (write "" for '
+            f"one): the cell runs on to the end of the file, over {lines:,} more "
+            f"line{'s' if lines != 1 else ''}, none of them read as a row"
+        )
+    cause = "an opening quote is never closed: the file looks cut off (a truncated download?)"
+    return Problem(ctx.file, number, column, message, cause)
 
 
 def column_values(rows: Iterable[Row | Outcome], column: str | None) -> Iterator[str]:

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from geo.io import columns as colmap
-from geo.io.cells import read_coordinates, read_date, read_url, slugify
+from geo.io.cells import read_coordinates, read_date, read_id, read_url
 from geo.io.core import (
     Context,
     Fields,
@@ -168,7 +168,7 @@ def _gdelt_event(ctx: Context, cells: Fields, choice: DateChoice | None) -> Pend
     actors = [a for a in (cells.get("actor1name"), cells.get("actor2name")) if a]
     summary = " – ".join([*actors[:1], what, *actors[1:2]])
     data: dict[str, Any] = {
-        "id": slugify(f"gdelt-{event_id}") or f"gdelt-{row.line}",
+        "id": read_id(f"gdelt-{event_id}") or f"gdelt-{row.line}",
         "title": f"{what}: {place}"[:300],
         "event_type": cameo_type(root),
         "date": date,
@@ -187,7 +187,6 @@ def _gdelt_event(ctx: Context, cells: Fields, choice: DateChoice | None) -> Pend
                 "publisher": publisher or "GDELT",
                 "url": url,
                 "date": date,
-                "quote": f"(no quote: GDELT event {event_id}, coded by machine from the source)",
             }
         ],
         "summary": summary,

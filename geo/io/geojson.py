@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from geo.io.core import Context, Outcome, Pending, Row, validate
 from geo.io.dates import DateChoice
-from geo.io.records import flat
+from geo.io.records import record_cells
 from geo.io.table import table_outcomes
 from geo.model import Event, Geometry
 
@@ -47,7 +47,7 @@ def features_batch(
             own.append(Outcome(_own_feature(row, properties, geometry), row.problems))
             continue
         raw_id = feature.get("id")
-        row.cells = {k: flat(v) for k, v in properties.items()}
+        row.cells = record_cells(properties)
         if raw_id is not None and not row.text("id"):
             row.cells["id"] = str(raw_id)
         if geometry is not None:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,7 @@ from typing import Literal
 from geo.errors import DataFileError, Problem
 from geo.io import columns as colmap
 from geo.io.acled import ACLED_SIGNATURE, import_acled
+from geo.io.area_points import AreaPoint, AreaPoints
 from geo.io.core import (
     MAX_BYTES,
     MAX_FIELD_CHARS,
@@ -59,11 +61,14 @@ from geo.io.core import (
     csv_rows,
     delimiter_of,
     read_text,
+    uncell,
     validate,
 )
 from geo.io.countries import CountryLocator, check_country
 from geo.io.gdelt import GDELT_SIGNATURE, gdelt_raw_header, import_gdelt
+from geo.io.geojson import is_own
 from geo.io.jsonfile import JsonDocument, json_batches
+from geo.io.meaning import Meaning
 from geo.io.records import record_cells
 from geo.io.report import summary_lines
 from geo.io.table import import_table
@@ -93,6 +98,8 @@ class ImportResult:
     imported: int = 0
     # About the file as a whole, not one row (columns an event cannot keep, …).
     notes: list[str] = field(default_factory=list)
+    # Points that carry many events on a region's centre: given region precision (a note each).
+    area_points: list[AreaPoint] = field(default_factory=list)
 
     def summary(self) -> list[str]:
         """Problems, then warnings, grouped by cause, then notes on the whole file: the lines
@@ -153,12 +160,15 @@ def import_file(
     progress: Callable[[int, int], None] | None = None,
     limits: ImportLimits | None = None,
     sink: Callable[[list[Event]], None] | None = None,
+    meaning: Meaning | None = None,
 ) -> ImportResult:
     """Read events from any supported export (see the module docstring).
 
     `date_format` overrides the date format decided from each date column; `overrides` maps
     columns to fields (`{"Lat": "latitude"}`) over the guessed mapping; `progress` is called
-    with (rows done, rows in all) while countries are settled; `limits` bound the work.
+    with (rows done, rows in all) while countries are settled; `limits` bound the work;
+    `meaning` is the user's reading of the file (types for its labels, the dataset's type and
+    publisher: `geo.io.meaning`).
 
     JSON and GeoJSON are read record by record, in batches of BATCH_ROWS. With `sink`, each
     batch's events are handed to it as they are read and not kept in `events` (`imported`
@@ -177,6 +187,7 @@ def import_file(
         dict(overrides or {}),
         fmt,
         limits=limits or ImportLimits(),
+        meaning=meaning or Meaning(),
     )
     batches: Iterable[list[Pending | Outcome]]
     if fmt in ("json", "geojson"):
@@ -197,27 +208,37 @@ def import_file(
         del text
     result = ImportResult(format=fmt)
     seen: set[str] = set()
+    areas = AreaPoints()  # events stacked on a region's centre (geo.io.area_points)
     for batch in batches:
-        outcomes = _reject_duplicate_ids(_settle(batch, progress, ctx), ctx.file, seen)
+        unstated: list[bool] = []  # per outcome: the source gave no precision
+        outcomes = _reject_duplicate_ids(_settle(batch, progress, ctx, unstated), ctx.file, seen)
         result.problems += [p for o in outcomes for p in o.problems]
         result.warnings += [w for o in outcomes for w in o.warnings]
         result.skipped += sum(1 for o in outcomes if o.event is None)
         result.rows += len(outcomes)
         events = [o.event for o in outcomes if o.event is not None]
+        unstated = [u for o, u in zip(outcomes, unstated, strict=True) if o.event is not None]
         result.imported += len(events)
         if on_error == "refuse" and result.problems:
             continue
         if sink is not None:
-            sink(events)
+            areas.pass_on(events, unstated, sink)
         else:
+            areas.count(events, unstated)
             result.events += events
     if on_error == "refuse" and result.problems:
         raise DataFileError(result.problems)
+    if sink is not None:
+        areas.flush(sink)
+    else:
+        areas.mark(result.events)
+    result.area_points = areas.found
     result.date_formats = ctx.date_formats
     result.mapping = ctx.mapping
-    note = ctx.dropped_note()
-    if note:
-        result.notes.append(note)
+    for note in (ctx.kinds_note(), ctx.dropped_note()):
+        if note:
+            result.notes.append(note)
+    result.notes += areas.lines()  # one line per point given region precision
     return result
 
 
@@ -228,9 +249,11 @@ def _settle(
     items: Sequence[Pending | Outcome],
     progress: Callable[[int, int], None] | None,
     ctx: Context,
+    unstated: list[bool] | None = None,
 ) -> list[Outcome]:
     """Countries for every row at once (inferred where absent, checked where given), then
-    each row validated into an event."""
+    each row validated into an event. `unstated` gets, per outcome, whether the source gave no
+    precision for the event's coordinates (geo.io.area_points may then give one)."""
     pending = [i for i in items if isinstance(i, Pending) and i.data is not None]
     placed = [p for p in pending if _point(p) is not None]
     if placed:
@@ -247,18 +270,24 @@ def _settle(
     for item in items:
         if isinstance(item, Outcome):
             outcomes.append(item)
+            if unstated is not None:
+                unstated.append(False)  # our own GeoJSON, or a row refused: never changed
             continue
         ctx.tick()
         row = item.row
         event = None
+        said = True
         if item.data is not None:
             place = item.data["place"]
             if place.get("latitude") is not None and place.get("geo_precision") is None:
                 place["geo_precision"] = 0  # the source did not say: unknown, never "exact"
+                said = False
         if item.data is not None and not row.problems:
             event = validate(row, item.data, item.columns)
         item.data = None  # the event holds its own copy: a large file would hold both
         outcomes.append(Outcome(event, row.problems, row.line, row.warnings))
+        if unstated is not None:
+            unstated.append(not said)
     return outcomes
 
 
@@ -325,35 +354,83 @@ def _reject_duplicate_ids(outcomes: list[Outcome], file: str, seen: set[str]) ->
 
 @dataclass(frozen=True)
 class TableShape:
-    """What the page shows before importing a generic table: its columns and the guesses."""
+    """What the page shows before importing a generic table: its columns, the guesses, and the
+    distinct values of each column of few values (label -> rows), for the type step."""
 
     format: str
     header: tuple[str, ...]
     guessed: dict[str, str]
+    values: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+# A column with more distinct values than this is not a column of labels: not counted.
+LABELS_COUNTED = 200
+
+
+class _LabelCounts:
+    """Each column's distinct values and their rows, given up for a column past
+    LABELS_COUNTED values (a description, an id): bounded whatever the file."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, Counter[str]] = {}
+        self.given_up: set[str] = set()
+
+    def add(self, cells: Mapping[str, object]) -> None:
+        for column, value in cells.items():
+            if column in self.given_up:
+                continue
+            text = uncell(str(value or "")).strip()
+            if not text:
+                continue
+            counts = self.counts.setdefault(column, Counter())
+            counts[text[:500]] += 1
+            if len(counts) > LABELS_COUNTED:
+                self.given_up.add(column)
+                del self.counts[column]
+
+    def result(self) -> dict[str, dict[str, int]]:
+        return {column: dict(counts.most_common()) for column, counts in self.counts.items()}
 
 
 def table_shape(
     path: Path, max_bytes: int = MAX_BYTES, limits: ImportLimits | None = None
 ) -> TableShape | None:
-    """Columns and guessed fields of a CSV, TSV or JSON-records file; None for formats that
-    are read by their own rules (ACLED, GDELT, UCDP, GeoJSON, events YAML). `limits` bound
-    the reading of a JSON file, record by record."""
+    """Columns, guessed fields and label counts of a CSV, TSV, JSON-records or GeoJSON file;
+    None for formats that are read by their own rules (ACLED, GDELT, UCDP, our own GeoJSON,
+    events YAML). `limits` bound the reading of a JSON file, record by record."""
     shape = _json_shape(path, max_bytes)
-    if shape == "geojson":
-        return None
-    if shape == "json":
-        ctx = Context(path.name, max_bytes, MAX_FIELD_CHARS, None, {}, "json")
+    labels = _LabelCounts()
+    columns: dict[str, None] = {}
+    if shape in ("json", "geojson"):
+        ctx = Context(path.name, max_bytes, MAX_FIELD_CHARS, None, {}, shape or "json")
         ctx.limits = limits or ImportLimits()
-        columns: dict[str, None] = {}
-        for count, record in enumerate(JsonDocument(path).items(), start=1):
+        document = JsonDocument(path)
+        for count, item in enumerate(document.items(), start=1):
             ctx.tick()
             ctx.count(count)
-            if isinstance(record, dict):
-                columns.update(dict.fromkeys(record_cells(record)))
-        header = list(columns)
+            properties = item if document.kind == "records" else _properties(item)
+            if not isinstance(properties, dict):
+                continue
+            if document.kind != "records" and is_own(properties):
+                return None  # our own export: read by its own rules
+            cells = record_cells(properties)
+            columns.update(dict.fromkeys(cells))
+            labels.add(cells)
     else:
         text = read_text(path, max_bytes)
         if _detect(path, text) != "csv":
             return None
-        header, _ = csv_rows(text.split("\n", 1)[0] + "\n", path.name, max_bytes)
-    return TableShape(shape or "csv", tuple(header), colmap.guess_mapping(header))
+        ctx = Context(path.name, max_bytes, MAX_FIELD_CHARS, None, {}, "csv")
+        ctx.limits = limits or ImportLimits()
+        header, rows = csv_rows(text, path.name, max_bytes, ctx=ctx)
+        del text
+        columns.update(dict.fromkeys(header))
+        for _, row in rows:
+            ctx.tick()
+            labels.add(dict(zip(header, row, strict=False)))
+    header = list(columns)
+    return TableShape(shape or "csv", tuple(header), colmap.guess_mapping(header), labels.result())
+
+
+def _properties(feature: object) -> object:
+    return feature.get("properties") if isinstance(feature, dict) else None

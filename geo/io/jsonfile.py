@@ -23,7 +23,7 @@ from geo.errors import DataFileError, Problem
 from geo.io.core import Context, Outcome, Pending, uncell
 from geo.io.dates import DateChoice
 from geo.io.geojson import NOT_GEOJSON, feature_parts, features_batch, is_own
-from geo.io.records import flat, record_cells, records_batch
+from geo.io.records import record_cells, records_batch
 from geo.io.table import check_table_columns, own_fields, table_mapping
 from geo.loader import not_utf8_problem
 
@@ -265,7 +265,7 @@ def _survey(document: JsonDocument, ctx: Context) -> _Survey:
         properties, geometry = parts
         if is_own(properties):
             continue
-        cells = {str(k): flat(v) for k, v in properties.items()}
+        cells = record_cells(properties)
         raw_id = item.get("id")
         if raw_id is not None and not uncell(cells.get("id", "")).strip():
             cells["id"] = str(raw_id)

@@ -1,6 +1,7 @@
 """JSON arrays of records (Bellingcat's civilian-harm export and the like): each record's
-values flattened to cells (lists joined, objects by their link or name), a list of source links
-read as the source's url, then read like a table's row (`geo.io.table`), each record mapped by
+values flattened to cells (lists joined, objects by their link or name), every link of a list
+of sources kept in order, named categories (`filters`) kept as labels, then read like a table's
+row (`geo.io.table`), each record mapped by
 its own keys.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 from geo.errors import Problem
 from geo.io.core import Context, Outcome, Pending, Row, check_sizes
 from geo.io.dates import DateChoice
-from geo.io.table import table_outcomes
+from geo.io.table import LABEL_CELL, table_outcomes
 
 
 def records_batch(
@@ -54,12 +55,25 @@ def flat(value: object) -> str:
 
 def record_cells(record: Mapping[str, Any]) -> dict[str, str]:
     cells = {str(k): flat(v) for k, v in record.items()}
-    # A list of sources holds links: the first web address is the source's url.
+    # A list of sources holds links (TimeMap's `path`, `url`, …): every one is kept, in order.
     sources = record.get("sources")
     if isinstance(sources, list) and "url" not in cells:
-        links = [flat(s) for s in sources]
-        web = [s for s in links if s.startswith(("http://", "https://"))]
-        cells["url"] = web[0] if web else (links[0] if links else "")
         cells.pop("sources")
-        cells["source_links"] = "; ".join(links)
+        cells["url"] = "; ".join(link for link in (flat(s) for s in sources) if link)
+    # Named categories (TimeMap's `filters`: [{"key": "Weapon System", "value": "Missile"}]):
+    # each a label under its own name, values of one key joined.
+    filters = record.get("filters")
+    if isinstance(filters, list) and filters and all(_named(f) for f in filters):
+        cells.pop("filters")
+        named: dict[str, list[str]] = {}
+        for item in filters:
+            values = named.setdefault(LABEL_CELL + str(item["key"]).strip(), [])
+            value = flat(item.get("value"))
+            if value and value not in values:
+                values.append(value)
+        cells.update({name: "; ".join(values) for name, values in named.items()})
     return cells
+
+
+def _named(item: object) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("key"), str) and bool(item["key"].strip())

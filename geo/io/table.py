@@ -21,6 +21,7 @@ from geo.io.cells import (
     read_country,
     read_date,
     read_geo_precision,
+    read_id,
     read_url,
     slugify,
     whole_number,
@@ -36,8 +37,10 @@ from geo.io.core import (
     origin_of,
     read_rows,
     short,
+    uncell,
 )
 from geo.io.dates import DateChoice, parse_date
+from geo.io.meaning import links_in, publisher_of_link
 from geo.io.taxonomies import OTHER, acled_type, our_type
 from geo.vocabulary import VOCABULARY, EventType
 
@@ -47,14 +50,36 @@ _CLAIM = re.compile(
 )
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME_PRECISIONS = ("day", "approximate", "range")
+# An event's sources (geo.model.Event.sources).
+MAX_SOURCES = 50
+# An event's labels (geo.model.Event.labels).
+MAX_LABELS = 20
+# Cells whose name starts with this hold one of the source's named categories (a label).
+LABEL_CELL = "label: "
 
 
-def _type_with_label(row: Row, column: str, text: str, labels: dict[str, str]) -> EventType:
-    """Our type for a free-text label; the label itself is kept when it is not ours."""
-    found = our_type(text) if text else None
-    if text and (found is None or text != found.value):
+def _type_with_label(
+    ctx: Context, row: Row, column: str, text: str, labels: dict[str, str]
+) -> EventType:
+    """Our type for a free-text label (the user's choice for it first); the label itself is
+    kept when it is not ours. A row without a label gets the dataset's type, if one was given."""
+    if not text:
+        return ctx.meaning.default_type or OTHER
+    found = ctx.meaning.type_of(text) or our_type(text) or OTHER
+    if text != found.value:  # our own type's value says nothing more
         labels[label_key(column)] = text[:500]
-    return found or OTHER
+        ctx.count_kind(text, found)
+    return found
+
+
+def source_labels(row: Row) -> dict[str, str]:
+    """The source's named categories (cells keyed LABEL_CELL + name, e.g. a record's filters
+    "Weapon System", "Type of area affected"): each a label under its own name."""
+    return {
+        label_key(name.removeprefix(LABEL_CELL)): text[:500]
+        for name in row.cells
+        if name.startswith(LABEL_CELL) and (text := row.text(name))
+    }
 
 
 def _labels_cell(row: Row) -> dict[str, str]:
@@ -115,8 +140,12 @@ def _figures(row: Row, claims_col: str, best_col: str, claimed_by: str) -> list[
 def _our_sources(row: Row, date: dt.date | None, file: str) -> list[dict[str, Any]]:
     """Our CSV's `sources` ("publisher YYYY-MM-DD url") and `quotes` (" | "-separated)."""
     entries = row.text("sources").split("; ")
-    quotes_text = row.text("quotes")
-    quotes = quotes_text.split(" | ") if quotes_text else []
+    # A source without a quote is written as an empty one (geo.export): " | " between two
+    # empty quotes, so the cell is split before it is stripped.
+    quotes_text = uncell(str(row.cells.get("quotes") or ""))
+    quotes = [q.strip() for q in quotes_text.split(" | ")] if quotes_text.strip() else []
+    if not quotes:
+        quotes = [""] * len(entries)
     if len(quotes) != len(entries):
         row.fail(
             "quotes",
@@ -137,8 +166,55 @@ def _our_sources(row: Row, date: dt.date | None, file: str) -> list[dict[str, An
         if not publisher or source_date is None:
             row.fail("sources", f"'{short(entry)}' is not 'publisher YYYY-MM-DD [url]'")
             continue
-        out.append({"publisher": publisher, "date": source_date, "quote": quote, "url": url})
+        out.append(
+            {"publisher": publisher, "date": source_date, "quote": quote or None, "url": url}
+        )
     return out
+
+
+def _row_sources(ctx: Context, cells: Fields, date: dt.date) -> list[dict[str, Any]]:
+    """Every link of the row, in order, each published by its site (the source column names
+    the publisher of a row's one link); a row without links cites its source column or the
+    dataset. No quote: the row's text is the dataset's words (its summary), not the source's."""
+    row, col = cells.row, cells.column
+    text = cells.get("url")
+    links = links_in(text)
+    if text and not links:
+        read_url(row, col("url"), text)  # warns: not a web address
+    named = source_name(cells)
+    # A source column of links (a tracker's "source": "https://…") gives links, not a name.
+    links += [link for link in links_in(cells.get("source")) if link not in links]
+    if len(links) > MAX_SOURCES:
+        row.warn(
+            col("url"),
+            f"{len(links)} links: an event keeps its first {MAX_SOURCES}",
+            cause=f"more than {MAX_SOURCES} links: the first {MAX_SOURCES} kept",
+        )
+        links = links[:MAX_SOURCES]
+    # A quotes column gives the words of the row's one source.
+    quote = row.text("quotes") or None
+    if not links:
+        return [
+            {"publisher": named or ctx.meaning.dataset_publisher(), "date": date, "quote": quote}
+        ]
+    return [
+        {
+            "publisher": (named if named and len(links) == 1 else None)
+            or publisher_of_link(url)
+            or named
+            or ctx.meaning.dataset_publisher(),
+            "url": url,
+            "date": date,
+            "quote": quote if len(links) == 1 else None,
+        }
+        for url in links
+    ]
+
+
+def source_name(cells: Fields) -> str:
+    """The source column as a publisher's name; empty when it holds links instead."""
+    named = cells.get("source")
+    return "" if links_in(named) else named
 
 
 def _split_list(text: str) -> list[str]:
@@ -259,11 +335,19 @@ def _table_event(
     labels: dict[str, str] = {}
     sub = cells.get("sub_event_type")
     main = cells.get("event_type")
-    event_type = _type_with_label(row, col("event_type"), main, labels)
+    event_type = _type_with_label(ctx, row, col("event_type"), main, labels)
     if sub:
         labels[label_key(col("sub_event_type"))] = sub[:500]
         event_type = acled_type(main, sub) or event_type
+    labels.update(source_labels(row))
     labels.update(_labels_cell(row))
+    if len(labels) > MAX_LABELS:
+        row.warn(
+            "labels",
+            f"{len(labels)} labels: an event keeps its first {MAX_LABELS}",
+            cause=f"more than {MAX_LABELS} labels: the first {MAX_LABELS} kept",
+        )
+        labels = dict(list(labels.items())[:MAX_LABELS])
     date = read_date(row, col("date"), cells.get("date"), dates.get("date"))
     date_end = read_date(row, col("date_end"), cells.get("date_end"), dates.get("date_end"), False)
     point = point_given or read_coordinates(
@@ -278,7 +362,7 @@ def _table_event(
         )
     precision = read_geo_precision(row, col("geo_precision"), cells.get("geo_precision"))
     country = read_country(row, col("country"), cells.get("country"))
-    claimed_by = cells.get("source") or f"{ctx.file} (no claimant given)"
+    claimed_by = source_name(cells) or ctx.meaning.publisher or "no claimant given"
     fatalities = _figures(row, "fatalities_claims", col("fatalities"), claimed_by)
     injured = _figures(row, "injured_claims", col("injured"), claimed_by)
     summary = cells.get("summary")
@@ -287,16 +371,7 @@ def _table_event(
     else:
         sources = []
     if not sources and date is not None and not row.problems:
-        sources = [
-            {
-                "publisher": cells.get("source") or ctx.file,
-                "url": read_url(row, col("url"), cells.get("url")),
-                "date": date,
-                "quote": row.text("quotes")
-                or summary
-                or f"(no quote: imported from {ctx.file} row {row.line})",
-            }
-        ]
+        sources = _row_sources(ctx, cells, date)
     if row.problems:
         return Pending(row, None, {})
     label = labels.get(label_key(col("sub_event_type"))) or labels.get(label_key(col("event_type")))
@@ -311,7 +386,7 @@ def _table_event(
     if time_precision not in _TIME_PRECISIONS:
         time_precision = "range" if date_end else "day"
     data: dict[str, Any] = {
-        "id": slugify(cells.get("id")) or _fallback_id(ctx, row),
+        "id": read_id(cells.get("id")) or _fallback_id(ctx, row),
         "title": title[:300],
         "event_type": event_type,
         "date": date,

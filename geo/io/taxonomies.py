@@ -1,4 +1,6 @@
-"""Other sources' taxonomies mapped onto our types: ACLED (current and pre-2019), CAMEO, UCDP.
+"""Other sources' taxonomies mapped onto our types: ACLED (current and pre-2019), CAMEO, UCDP,
+and the free-text kinds trackers write ("Missile Strike", "Civilian Infrastructure Damage March
+2022", "Russian Military Presence").
 
 Our type is a grouping for display and filtering; the source's own label is always kept beside it
 (`Event.labels`), so nothing of the source's taxonomy is lost by the grouping. A label no rule
@@ -6,6 +8,8 @@ knows becomes `other`, never a rejected row.
 """
 
 from __future__ import annotations
+
+import re
 
 from geo.vocabulary import VOCABULARY, EventType
 
@@ -101,14 +105,81 @@ def acled_type(event_type: str, sub_event_type: str) -> EventType | None:
 
 
 def our_type(text: str) -> EventType | None:
-    """Our type from its value or label, or an ACLED event/sub-event name; None if none fits."""
+    """Our type from its value or label, an ACLED event/sub-event name, or the words of a
+    tracker's free-text kind (`kind_type`); None if none fits."""
     wanted = text.strip().lower()
     key = wanted.replace(" ", "_").replace("-", "_")
     for event_type in EventType:
         if key == event_type.value or wanted == VOCABULARY[event_type].label.lower():
             return event_type
-    return acled_type(text, text) if wanted else None
+    if not wanted:
+        return None
+    return acled_type(text, text) or kind_type(text)
+
+
+# Words of free-text kinds, in order: the first rule whose words appear decides. The means
+# come first ("Missile strike on civilian infrastructure" is a missile attack; the harm is in
+# the figures), then harm to civilians, then fighting, movements and the rest.
+_KIND_RULES: tuple[tuple[re.Pattern[str], EventType], ...] = tuple(
+    (re.compile(r"\b(?:" + words + r")", re.IGNORECASE), event_type)
+    for words, event_type in (
+        # Natural and industrial events that share a conflict's words ("quarry blast").
+        (r"quarry|earthquake|quake|mining|sonic boom|rock ?burst|landslide|volcan", OTHER),
+        (
+            r"air ?strikes?|air ?raids?|aerial|drones?\b|uavs?\b|shahed|aircraft|bomber|"
+            r"air/drone|helicopter",
+            T.AIR_STRIKE,
+        ),
+        (
+            r"missiles?|rockets?|artillery|shell(?:s|ed|ing)?\b|mortars?|mlrs|grad\b|"
+            r"bomb(?:s|ed|ing)?\b|explosions?|explosives?|blasts?|grenades?|(?:land)?mines?\b|"
+            r"ieds?\b|cluster munitions?|remote violence|strikes?\b",
+            T.SHELLING,
+        ),
+        (
+            r"civilian|infrastructure|casualt|killed|injur|wounded|harm|damage|destr|"
+            r"hospital|school|residential|massacre|execution|abduct|kidnap|torture|"
+            r"sexual violence|atrocit",
+            T.ATTACK_ON_CIVILIANS,
+        ),
+        (
+            r"battles?|clash|fight|firefight|combat|skirmish|assault|offensive|ambush|"
+            r"military loss|equipment loss|losses",
+            T.ARMED_CLASH,
+        ),
+        (
+            r"captur|seiz|occup|liberat|took control|taken control|regain|retak|withdraw",
+            T.TERRITORY_SEIZED,
+        ),
+        (r"humanitarian|aid\b|evacuation corridor|relief", T.HUMANITARIAN),
+        (r"refugee|displace|evacuat|fleeing", T.DISPLACEMENT),
+        (
+            r"military presence|troops?|convoys?|deploy|movement|build-?up|column|"
+            r"military vehicles?|equipment|fortification|trench|positions?\b",
+            T.MILITARY_MOVEMENT,
+        ),
+        (r"protest|demonstrat|rall(?:y|ies)|riots?", T.PROTEST),
+        (r"sanction|embargo", T.SANCTIONS),
+        (r"negotiat|talks|ceasefire|cease-fire|agreement|truce", T.NEGOTIATIONS),
+        (r"weapons? deliver|military aid|arms (?:supply|deliver)", T.MILITARY_AID),
+        (r"statement|announce|speech|address", T.STATEMENT),
+        (r"diplomat|embassy|summit", T.DIPLOMACY),
+    )
+)
+
+
+def kind_type(text: str) -> EventType | None:
+    """Our type from the words of a free-text kind; None when its words say nothing we know."""
+    for pattern, event_type in _KIND_RULES:
+        if pattern.search(text):
+            return event_type
+    return None
 
 
 def cameo_type(root_code: str) -> EventType:
     return CAMEO_ROOT.get(root_code.strip().zfill(2), OTHER)
+
+
+def proposed_type(label: str) -> EventType:
+    """The type the import gives a label unless the user says otherwise."""
+    return our_type(label) or OTHER

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from geo.io import columns as colmap
-from geo.io.cells import read_coordinates, read_country, read_date, slugify, whole_number
+from geo.io.cells import read_coordinates, read_country, read_date, read_id, whole_number
 from geo.io.core import (
     Context,
     Fields,
@@ -110,7 +110,7 @@ def _ucdp_event(
     time_precision = "range" if date_end else ("day" if precision in ("", "1") else "approximate")
     what = violence_name or "Violence"
     data: dict[str, Any] = {
-        "id": slugify(f"ucdp-{cells.get('id')}") or f"ucdp-{row.line}",
+        "id": read_id(f"ucdp-{cells.get('id')}") or f"ucdp-{row.line}",
         "title": f"{what}: {place}"[:300] if place else what,
         "event_type": event_type,
         "date": date,

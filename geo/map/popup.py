@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from geo.escape import escape_text, link
-from geo.model import Event, Figure, country_name
+from geo.model import ID_TEXT, Event, Figure, country_name
 from geo.vocabulary import GEO_PRECISION_LABELS, style_of
 
 EVENT_ID_LABEL = "Event ID:"
-_EVENT_ID_IN_TEXT = re.compile(re.escape(EVENT_ID_LABEL) + r"\s*([a-z0-9][a-z0-9_-]{0,79})")
+_EVENT_ID_IN_TEXT = re.compile(re.escape(EVENT_ID_LABEL) + rf"\s*({ID_TEXT})")
 
 
 def _figures(label: str, figures: list[Figure]) -> str:
@@ -38,8 +38,8 @@ def popup_html(event: Event) -> str:
     style = style_of(event.event_type)
     sources = "".join(
         '<div class="ea-source">'
-        f"<blockquote>“{escape_text(s.quote)}”</blockquote>"
-        f'<div class="ea-cite">— {link(s.url, s.publisher)}, {escape_text(s.date.isoformat())}'
+        + (f"<blockquote>“{escape_text(s.quote)}”</blockquote>" if s.quote else "")
+        + f'<div class="ea-cite">— {link(s.url, s.publisher)}, {escape_text(s.date.isoformat())}'
         "</div></div>"
         for s in event.sources
     )

@@ -28,14 +28,17 @@ from geo.io.columns import FIELDS
 from geo.io.core import ImportLimits
 from geo.io.dates import FORMATS as DATE_FORMATS
 from geo.io.importer import TableShape, import_file, table_shape
+from geo.io.meaning import Meaning
+from geo.io.taxonomies import proposed_type
 from geo.loader import load_events
 from geo.map.assets import StaticURLs, install_assets, tiles_installed
 from geo.map.popup import panel_html, title_html
 from geo.map.publish import PUBLISH_LIMIT, build_site, site_zip
 from geo.model import Dataset, Event, country_name
 from geo.store import EventStore
+from geo.text import fold
 from geo.urlstate import MapView, ViewState, parse_query, to_query
-from geo.vocabulary import EventType, style_of
+from geo.vocabulary import VOCABULARY, EventType, style_of
 from geo.web import downloads
 
 K_LABELS = "f_labels"
@@ -190,6 +193,7 @@ def import_upload(
     on_error: str,
     overrides: Mapping[str, str] | None = None,
     date_format: str | None = None,
+    meaning: Meaning | None = None,
 ) -> tuple[Dataset, UploadReport]:
     """An uploaded file as a dataset, with how it was read; DataFileError if unusable.
 
@@ -225,6 +229,7 @@ def import_upload(
             overrides=overrides,
             date_format=date_format,
             limits=upload_limits(name),
+            meaning=meaning,
         )
     if not result.events:
         lines = result.summary() or ["the file holds no rows"]
@@ -243,6 +248,16 @@ def import_upload(
         result.notes,
     )
     return Dataset(title=f"Imported: {Path(name).name}", events=result.events), report
+
+
+# The user's reading of an upload as plain values (the cache's key).
+MeaningKey = tuple[tuple[tuple[str, str], ...], str | None, str | None]
+
+
+def _meaning_key(meaning: Meaning) -> MeaningKey:
+    types = tuple(sorted((label, t.value) for label, t in meaning.types.items()))
+    default = meaning.default_type.value if meaning.default_type else None
+    return types, default, meaning.publisher
 
 
 @contextmanager
@@ -272,14 +287,23 @@ def _upload_catalog(
     on_error: str,
     overrides: tuple[tuple[str, str], ...],
     date_format: str | None,
+    meaning: MeaningKey = ((), None, None),
 ) -> tuple[Catalog, UploadReport] | DataFileError:
     # Keyed by the file's digest (the bytes themselves are not hashed again). A refusal is
     # kept too: the next run (any click) does not read the whole file again to refuse it.
+    types, dataset_type, publisher = meaning
+    reading = Meaning(
+        {label: EventType(value) for label, value in types},
+        EventType(dataset_type) if dataset_type else None,
+        publisher,
+    )
     try:
-        dataset, report = import_upload(name, _data, on_error, dict(overrides), date_format)
+        dataset, report = import_upload(
+            name, _data, on_error, dict(overrides), date_format, reading
+        )
     except DataFileError as error:
         return error
-    key = f"upload:{digest}:{on_error}:{overrides}:{date_format}"
+    key = f"upload:{digest}:{on_error}:{overrides}:{date_format}:{meaning}"
     return catalog_of(dataset, _scratch_store, key), report
 
 
@@ -357,6 +381,62 @@ def column_mapping_step(shape: TableShape) -> tuple[dict[str, str], str | None]:
     return mapping, date_format
 
 
+LABEL_TYPES = {VOCABULARY[t].label: t for t in EventType}
+# The type step lists this many labels of the type column (the most frequent first).
+TYPE_LABELS_SHOWN = 30
+_NO_DATASET_TYPE = "other (no type given)"
+
+
+def type_step(shape: TableShape, mapping: Mapping[str, str]) -> Meaning:
+    """What the file's kinds mean: each label of the type column with its rows and the type
+    proposed for it (editable, remembered for the same header); one type for rows without a
+    label (for the whole file when it has no type column); the dataset's publisher."""
+    signature = hashlib.sha256("\x1f".join(shape.header).encode()).hexdigest()[:12]
+    labels = [VOCABULARY[t].label for t in EventType]
+    column = next((c for c, f in mapping.items() if f == "event_type"), None)
+    counts = shape.values.get(column, {}) if column is not None else {}
+    types: dict[str, EventType] = {}
+    if column is not None:
+        st.caption(
+            escape_markdown(
+                f"Types: what each label of {column} means (rows in brackets). The proposal "
+                "reads ACLED's names and the words of the label; correct any that is wrong."
+            )
+        )
+        for label, rows in list(counts.items())[:TYPE_LABELS_SHOWN]:
+            proposed = proposed_type(label)
+            chosen = st.selectbox(
+                _widget_label(f"{label} ({rows:,})"),
+                labels,
+                index=labels.index(VOCABULARY[proposed].label),
+                key=f"type:{signature}:{hashlib.sha256(label.encode()).hexdigest()[:16]}",
+            )
+            types[fold(label).strip()] = LABEL_TYPES[chosen]
+        if len(counts) > TYPE_LABELS_SHOWN:
+            st.caption(
+                f"{len(counts) - TYPE_LABELS_SHOWN:,} more labels are read by the same rules."
+            )
+    whole = "Type of every event (the file has no type column)"
+    dataset_type = st.selectbox(
+        "Type of rows without a label" if column is not None else whole,
+        [_NO_DATASET_TYPE, *labels],
+        key=f"type:{signature}:dataset",
+        help="A file whose rows carry no kind (a civilian-harm dataset) is one kind throughout.",
+    )
+    publisher = st.text_input(
+        "Dataset's publisher (cited for rows without a link)",
+        key=f"type:{signature}:publisher",
+        max_chars=200,
+        help="e.g. Bellingcat. A row's link is cited by its own site (an X/Twitter account, a "
+        "Telegram channel, a news site); the file's name is never cited.",
+    )
+    return Meaning(
+        types,
+        None if dataset_type == _NO_DATASET_TYPE else LABEL_TYPES[dataset_type],
+        publisher.strip() or None,
+    )
+
+
 def uploaded_catalog() -> Catalog | None:
     """The sidebar's import box: a file shown for this browser session instead of the default.
 
@@ -389,8 +469,15 @@ def uploaded_catalog() -> Catalog | None:
         if isinstance(shape, DataFileError):
             raise shape
         overrides, date_format = column_mapping_step(shape) if shape else ({}, None)
+        meaning = type_step(shape, overrides) if shape else Meaning()
     imported = _upload_catalog(
-        digest, upload.name, data, on_error, tuple(overrides.items()), date_format
+        digest,
+        upload.name,
+        data,
+        on_error,
+        tuple(overrides.items()),
+        date_format,
+        _meaning_key(meaning),
     )
     if isinstance(imported, DataFileError):
         raise imported

@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover - depends on the environment
         raise
     pytest.skip("the playwright package is not installed", allow_module_level=True)
 
-from .conftest import FIXTURES, VIEWPORT, StreamlitServer
+from .conftest import ARTIFACTS, FIXTURES, VIEWPORT, StreamlitServer
 from .test_browser import open_app, sidebar
 
 pytestmark = pytest.mark.browser
@@ -202,3 +202,45 @@ def test_a_large_upload_s_engine_file_goes_when_its_session_ends_and_when_the_se
     finally:
         server.stop()
     assert _folders_of(pid) == [], "the server left its engine files behind"
+
+
+def test_an_upload_s_kinds_are_shown_with_their_rows_and_a_corrected_type_is_mapped(
+    page: Page, atlas: StreamlitServer, tmp_path: Path
+) -> None:
+    """A tracker's CSV of free-text kinds: the type step lists each kind with its rows and the
+    type proposed; the analyst corrects one, names the publisher, and the map follows."""
+    kinds = ["Missile Strike"] * 3 + ["Drone Strike"] * 2 + ["Artillery"] * 2 + ["Unknown"]
+    rows = "".join(
+        f"2022-03-0{i + 1},{49.9 + i * 0.01:.2f},36.23,{kind},Report {i}\n"
+        for i, kind in enumerate(kinds)
+    )
+    tracker = tmp_path / "tracker.csv"
+    tracker.write_text("date,lat,lng,Category,description\n" + rows, encoding="utf-8")
+    open_app(page, atlas)
+    upload(page, tracker)
+    expect(shown(page, 8)).to_be_visible()
+    side = sidebar(page)
+    expect(
+        side.get_by_text("Types: what each label of Category means", exact=False)
+    ).to_be_visible()
+    missile = side.get_by_test_id("stSelectbox").filter(has_text="Missile Strike (3)")
+    expect(missile.locator("input")).to_have_value("Shelling / missile attack")
+    unknown = side.get_by_test_id("stSelectbox").filter(has_text="Unknown (1)")
+    expect(unknown.locator("input")).to_have_value("Other")
+    counts = page.get_by_text("✸ Shelling / missile attack: 5", exact=False)
+    expect(counts.first).to_be_visible()
+    option = page.get_by_role("option", name="Armed clash", exact=True)
+    for _ in range(3):  # the first click may only take the focus: click again, as people do
+        unknown.locator("input").click()
+        try:
+            option.wait_for(timeout=2_000)
+            break
+        except Exception:
+            continue
+    option.click()
+    expect(page.get_by_text("⚔ Armed clash: 1", exact=False).first).to_be_visible()
+    publisher = side.get_by_label("Dataset's publisher (cited for rows without a link)", exact=True)
+    publisher.fill("Test Tracker")
+    publisher.press("Enter")
+    expect(shown(page, 8)).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "upload-type-step.png"), full_page=True)
