@@ -330,3 +330,18 @@ def test_a_column_of_many_values_is_not_counted_as_labels(tmp_path: Path) -> Non
     assert shape is not None
     assert shape.values["type"] == {"Shelling": LABELS_COUNTED + 1}
     assert "description" not in shape.values
+
+
+EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "external"
+
+
+def test_ucdp_s_links_are_kept_and_only_its_headlines_are_quoted() -> None:
+    path = EXTERNAL / "ucdp_ged221_ukraine.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the real UCDP export is read from ../shared/external")
+    events = import_file(path).events
+    linked = [s for e in events for s in e.sources if s.url]
+    assert linked and all((s.url or "").startswith(("http://", "https://")) for s in linked)
+    assert any((s.url or "").startswith("https://www.unian.info/") for s in linked)
+    quotes = [s.quote for e in events for s in e.sources if s.quote]
+    assert not any(q.startswith("(no ") for q in quotes)

@@ -20,6 +20,7 @@ from geo.io.core import (
     short,
 )
 from geo.io.dates import DateChoice
+from geo.io.meaning import links_in
 from geo.io.taxonomies import OTHER, UCDP_VIOLENCE
 
 # The header that identifies a UCDP GED file (any case).
@@ -126,11 +127,14 @@ def _ucdp_event(
         },
         "actors": [a for a in (cells.get("side_a"), cells.get("side_b")) if a],
         "fatalities": _ucdp_figures(cells),
+        # The headline is the source's own words; UCDP's reference to the article is not, but a
+        # link in it is the article's.
         "sources": [
             {
                 "publisher": office or "UCDP GED",
+                "url": next(iter(links_in(cells.get("source_article"))), None),
                 "date": source_date or date,
-                "quote": (headline or cells.get("source_article") or "(no headline)")[:5000],
+                "quote": headline[:5000] or None,
             }
         ],
         "summary": cells.get("where_description"),
