@@ -42,16 +42,13 @@ START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 15.0
 POLL_INTERVAL_S = 0.1
 LOG_TAIL_CHARS = 20_000
-# Streamlit options every server gets: nothing but 127.0.0.1, no browser, no telemetry, and the
-# code that runs is the code at start-up (no reloads while files are edited).
+# Streamlit options every server gets: no browser, no telemetry. The settings that matter for
+# speed (no file watcher, no rerun on save) live in .streamlit/config.toml, which every way to
+# run the app reads.
 BASE_FLAGS = (
     "--server.headless",
     "true",
     "--browser.gatherUsageStats",
-    "false",
-    "--server.fileWatcherType",
-    "none",
-    "--server.runOnSave",
     "false",
 )
 
