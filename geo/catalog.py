@@ -8,9 +8,11 @@ draws a per-event map for the first and an aggregated one for the second.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import Protocol
 
@@ -24,7 +26,15 @@ from geo.filters import (
 )
 from geo.memo import Memo
 from geo.model import Dataset, Event
-from geo.store import ANSWER_BYTES, ANSWERS_KEPT, BBox, EventStore
+from geo.store import (
+    ANSWER_BYTES,
+    ANSWERS_KEPT,
+    BBox,
+    Cell,
+    EventStore,
+    MapPoint,
+    cell_size_degrees,
+)
 from geo.timeline import Unit, bin_start
 from geo.vocabulary import EventType
 
@@ -74,6 +84,21 @@ class Catalog(Protocol):
 
     def extent(self, event_filter: EventFilter | None = None) -> BBox | None: ...
 
+    def points(
+        self, event_filter: EventFilter, bbox: BBox | None = None, limit: int = 1000
+    ) -> list[MapPoint]: ...
+
+    def points_by_ids(self, ids: Iterable[str]) -> list[MapPoint]: ...
+
+    def aggregate(
+        self, event_filter: EventFilter, zoom: int, bbox: BBox | None = None
+    ) -> list[Cell]: ...
+
+    def time_limit(self, seconds: float) -> AbstractContextManager[None]:
+        """Questions asked inside are stopped after `seconds` (QueryTooSlowError), where the
+        data can take that long; memory answers at once."""
+        ...
+
     def placed_counts(self, event_filter: EventFilter) -> list[tuple[float, float, int]]: ...
 
     def bin_counts(
@@ -113,6 +138,43 @@ class ListCatalog:
 
     def _filter(self, event_filter: EventFilter, bbox: BBox | None) -> list[Event]:
         return [e for e in apply_filter(self._events, event_filter) if _in_box(e, bbox)]
+
+    def time_limit(self, seconds: float) -> AbstractContextManager[None]:
+        return nullcontext()  # every question is answered from memory, at once
+
+    def points(
+        self, event_filter: EventFilter, bbox: BBox | None = None, limit: int = 1000
+    ) -> list[MapPoint]:
+        located = [e for e in self._matching(event_filter, bbox) if e.place.point is not None]
+        return [_map_point(e) for e in sorted(located, key=lambda e: (e.date, e.id))[:limit]]
+
+    def points_by_ids(self, ids: Iterable[str]) -> list[MapPoint]:
+        found = [self._by_id[i] for i in set(ids) if i in self._by_id]
+        located = [e for e in found if e.place.point is not None]
+        return [_map_point(e) for e in sorted(located, key=lambda e: (e.date, e.id))]
+
+    def aggregate(
+        self, event_filter: EventFilter, zoom: int, bbox: BBox | None = None
+    ) -> list[Cell]:
+        """Located events grouped in grid cells sized for `zoom` (as EventStore.aggregate)."""
+        size = cell_size_degrees(zoom)
+        grouped: dict[tuple[int, int], list[Event]] = {}
+        for event in self._matching(event_filter, bbox):
+            if event.place.point is not None:
+                lat, lon = event.place.point
+                grouped.setdefault((math.floor(lat / size), math.floor(lon / size)), []).append(
+                    event
+                )
+        return [
+            Cell(
+                sum(e.place.point[0] for e in group if e.place.point) / len(group),
+                sum(e.place.point[1] for e in group if e.place.point) / len(group),
+                len(group),
+                dict(Counter(e.event_type for e in group)),
+                lone_id=group[0].id if len(group) == 1 else None,
+            )
+            for group in grouped.values()
+        ]
 
     def total(self) -> int:
         return len(self._events)
@@ -185,6 +247,11 @@ class ListCatalog:
 def type_counts_without_type_filter(catalog: Catalog, f: EventFilter) -> dict[EventType, int]:
     """Counts for the type picker: what each type would show with the other filters kept."""
     return catalog.type_counts(replace(f, types=frozenset()))
+
+
+def _map_point(event: Event) -> MapPoint:
+    lat, lon = event.place.point or (0.0, 0.0)
+    return MapPoint(event.id, event.event_type, lat, lon, event.title)
 
 
 def type_options(catalog: Catalog) -> list[EventType]:

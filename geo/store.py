@@ -428,8 +428,24 @@ class EventStore:
             cursor.close()
 
     def event(self, event_id: str) -> Event | None:
-        row = self.con.execute("SELECT event_json FROM events WHERE id = ?", [event_id]).fetchone()
-        return Event.model_validate_json(row[0]) if row else None
+        """The event of this id, found once for every reader of a link that names it.
+
+        The id is looked for in the light id and date columns; the event's text is then read
+        from the rows of that date only, whose row groups the date statistics pick out (the file
+        is written in date order), never from every row of the file."""
+
+        def find() -> Event | None:
+            row = self.con.execute(
+                "SELECT date FROM events WHERE id = ? LIMIT 1", [event_id]
+            ).fetchone()
+            if row is None:
+                return None
+            found = self.con.execute(
+                "SELECT event_json FROM events WHERE date = ? AND id = ?", [row[0], event_id]
+            ).fetchone()
+            return Event.model_validate_json(found[0]) if found else None
+
+        return self._remembered(("event", event_id), find)
 
     def points(
         self, event_filter: EventFilter, bbox: BBox | None = None, limit: int = 1000
@@ -459,13 +475,17 @@ class EventStore:
         return self.count(EventFilter())
 
     def contains(self, event_filter: EventFilter, event_id: str) -> bool:
-        """Whether the event with this id passes the filter."""
-        where, params = self._where(event_filter, None)
-        where = f"{where} AND id = ?" if where else " WHERE id = ?"
-        row = self.con.execute(
-            f"SELECT count(*) FROM events{where}", [*params, event_id]
-        ).fetchone()
-        return bool(row and row[0])
+        """Whether the event with this id passes the filter (asked once per filter and id)."""
+
+        def ask() -> bool:
+            where, params = self._where(event_filter, None)
+            where = f"{where} AND id = ?" if where else " WHERE id = ?"
+            row = self.con.execute(
+                f"SELECT count(*) FROM events{where}", [*params, event_id]
+            ).fetchone()
+            return bool(row and row[0])
+
+        return self._remembered(("contains", event_filter, event_id), ask)
 
     def unplaced_count(self, event_filter: EventFilter) -> int:
         def compute() -> int:

@@ -23,6 +23,7 @@ import folium
 from branca.element import MacroElement
 from jinja2 import Template
 
+from geo.catalog import Catalog
 from geo.escape import escape_text, script_json
 from geo.filters import EventFilter
 from geo.map.assets import StaticURLs
@@ -51,7 +52,7 @@ from geo.map.legend import legend_html, marker_html
 from geo.map.popup import popup_html, stub_popup_html, tooltip_text
 from geo.map.theatre import theatre_box
 from geo.model import Event
-from geo.store import BBox, Cell, EventStore, MapPoint, cell_size_degrees
+from geo.store import BBox, Cell, MapPoint, cell_size_degrees
 from geo.urlstate import MapView
 from geo.vocabulary import UNCERTAINTY_RADIUS_M, EventType, style_of
 
@@ -91,6 +92,24 @@ class DensityCell:
     count: int
 
 
+def layer_content(
+    catalog: Catalog,
+    event_filter: EventFilter,
+    viewport: Viewport | None,
+    selected: Event | None = None,
+    density: bool = False,
+) -> LayerContent:
+    """What the map draws, asked of the catalog whichever store answers it: every matching
+    event in full when the data is small (`catalog.large` is false: a map can hold them all),
+    else what the viewport needs (`content_in_view`)."""
+    if not catalog.large:
+        selected_id = selected.id if selected is not None else None
+        return content_of_events(catalog.events(event_filter, limit=None), selected_id)
+    if viewport is None:
+        raise ValueError("a large dataset's layer is drawn for a viewport: give the map's view")
+    return content_in_view(catalog, event_filter, viewport, selected, density)
+
+
 def content_of_events(events: Sequence[Event], selected_id: str | None) -> LayerContent:
     """A small dataset's layer: every located event in full, the selected one on top."""
     drawn = [event for event, _ in placed(events)]
@@ -116,7 +135,7 @@ def _box_of(events: Sequence[Event]) -> BBox | None:
 
 
 def content_in_view(
-    store: EventStore,
+    store: Catalog,
     event_filter: EventFilter,
     viewport: Viewport,
     selected: Event | None = None,
@@ -160,7 +179,7 @@ DENSITY_ZOOM_STEP = 2
 
 
 def density_cells(
-    store: EventStore, event_filter: EventFilter, viewport: Viewport
+    store: Catalog, event_filter: EventFilter, viewport: Viewport
 ) -> list[DensityCell]:
     """The events in and around the view counted on a grid about 16 px wide."""
     box = query_box(viewport)

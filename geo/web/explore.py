@@ -34,17 +34,12 @@ from geo.map.cells import (
     viewport_from_map_value,
     viewport_of_view,
 )
-from geo.map.layer import (
-    content_in_view,
-    content_of_events,
-    layer_payload,
-    layer_script,
-)
+from geo.map.layer import layer_content, layer_payload, layer_script
 from geo.map.popup import event_id_in_popup_text
 from geo.map.theatre import theatre_box
 from geo.memo import Memo
 from geo.model import Event
-from geo.store import BBox, EventStore, QueryTooSlowError
+from geo.store import BBox, QueryTooSlowError
 from geo.table import events_table
 from geo.urlstate import MapView
 from geo.web import budget, page
@@ -131,14 +126,9 @@ def _layer(catalog: Catalog, event_filter: EventFilter, selected: Event | None, 
     key = (catalog.version, event_filter, selected_id, view, density)
 
     def make() -> str:
-        if isinstance(catalog, EventStore):
-            assert isinstance(view, Viewport)
-            with catalog.time_limit(budget.REQUEST_SECONDS):
-                content = content_in_view(catalog, event_filter, view, selected, density)
-            script = layer_script(layer_payload(content, view.zoom))
-        else:
-            content = content_of_events(catalog.events(event_filter, limit=None), selected_id)
-            script = layer_script(layer_payload(content))
+        with catalog.time_limit(budget.REQUEST_SECONDS):
+            content = layer_content(catalog, event_filter, view, selected, density)
+        script = layer_script(layer_payload(content, view.zoom if catalog.large else None))
         if len(script) > LAYER_BYTES:
             raise LayerTooBigError(
                 f"this view would send {len(script) / MB:.0f} MB to the browser: zoom in, or "
@@ -326,10 +316,8 @@ def _table(catalog: Catalog, event_filter: EventFilter, box: BBox | None) -> pd.
     limit = TABLE_LIMIT if catalog.large else None
 
     def make() -> pd.DataFrame:
-        if isinstance(catalog, EventStore):
-            with catalog.time_limit(budget.REQUEST_SECONDS):
-                return events_table(catalog.events(event_filter, box, limit=limit))
-        return events_table(catalog.events(event_filter, box, limit=limit))
+        with catalog.time_limit(budget.REQUEST_SECONDS):
+            return events_table(catalog.events(event_filter, box, limit=limit))
 
     return _TABLES.get((catalog.version, event_filter, box), budget.charged(make))
 
