@@ -63,8 +63,13 @@ from geo.serve import (  # noqa: E402
 
 SECTION_TITLE = "## Many readers at once (benchmarks/load.py)"
 BEFORE_REF = "1cd1d7f"
-# The map around Kyiv, as an article would link it. Zoomed in enough that the large map draws
-# single events (a click needs one); at the bare page's zoom it draws only cells.
+# The links readers share: one event opened, a type filter, and the view around it. For other
+# data (a size, a file), the map around Kyiv, zoomed in enough that the large map draws single
+# events (a click needs one).
+LINKS = {
+    "shipped": "type=shelling&event=kharkiv-residential-shelling&lat=49.99&lon=36.23&z=7",
+    "1m": "type=shelling&event=syn-0391646&lat=50&lon=36&z=7",
+}
 DEFAULT_LINK = "lat=50.45&lon=30.52&z=10"
 APP_ENV: dict[str, str | None] = {
     "EVENT_ATLAS_TILES": "offline",
@@ -76,8 +81,15 @@ EVENT_ID = re.compile(r"Event ID:\s*([a-z0-9][a-z0-9_-]{0,79})")
 # In folium's map script: `center: [lat, lng]` and the options' `"zoom": z`.
 MAP_CENTER = re.compile(r"\bcenter[\"']?:\s*\[\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\]")
 MAP_ZOOM = re.compile(r"\bzoom[\"']?:\s*(\d+)")
-# The map's size in a 1400 px wide browser window (height as app.py draws it).
-MAP_WIDTH_PX, MAP_HEIGHT_PX = 960, 620
+# The map's size in a 1400 px wide browser window, as Chromium reports its bounds (recorded with
+# benchmarks/browser_visit.py: 663 × 620 px).
+MAP_WIDTH_PX, MAP_HEIGHT_PX = 663, 620
+# Once drawn, a map whose selected event's popup does not fit above its marker pans so that it
+# fits (Leaflet's autoPan), and Chromium reports its view again. The popup, its anchor and
+# Leaflet's padding take about this many pixels above the marker (recorded: an event 312.7 px
+# below the map's top made Chromium pan 5 px).
+SELECTED_POPUP_PX = 317
+LAYER_CALL = re.compile(r"window\.eaDrawLayer\(map_div, \w+, (\{.*\})\);", re.DOTALL)
 SAMPLE_EVERY_S = 0.2
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -369,8 +381,83 @@ class ReaderRecord:
     open_s: float | None = None
     open_status: str = ""
     open_failure: str | None = None
+    open_runs: int = 0
     replica: str = ""
     steps: list[Step] = field(default_factory=list)
+
+
+def _selected_point(session: StreamlitSession, component: Any) -> tuple[float, float] | None:
+    """Where the map's selected event is drawn, from the layer the page sent."""
+    args = session.component_args(component)
+    found = LAYER_CALL.search(str(args.get("feature_group") or ""))
+    if found is None:
+        return None
+    stack: list[Any] = [json.loads(found[1])]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if item.get("selected") is True and "lat" in item and "lon" in item:
+                return float(item["lat"]), float(item["lon"])
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
+def auto_pan_px(session: StreamlitSession, component: Any) -> int:
+    """How far north the map pans to fit the selected event's popup: 0 when it fits."""
+    view, selected = _view(session, component), _selected_point(session, component)
+    if view is None or selected is None:
+        return 0
+    lat, _, zoom = view
+    scale = 256 * 2**zoom
+
+    def y(at: float) -> float:
+        return (1 - math.asinh(math.tan(math.radians(at))) / math.pi) / 2 * scale
+
+    below_top = y(selected[0]) - (y(lat) - MAP_HEIGHT_PX / 2)
+    return max(0, math.ceil(SELECTED_POPUP_PX - below_top))
+
+
+def _reported_value(
+    session: StreamlitSession, component: Any, north_px: float = 0
+) -> dict[str, Any]:
+    """The value a drawn map reports: its bounds at the centre and zoom the page built it
+    with (moved `north_px` north), nothing clicked."""
+    view = _view(session, component)
+    if view is None:
+        raise LookupError("map centre and zoom not found")
+    lat, lng, zoom = view
+    if north_px:
+        scale = 256 * 2**zoom
+        y = (1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * scale - north_px
+        lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / scale))))
+    change = {
+        "last_object_clicked_count": 0,
+        "last_object_clicked_popup": None,
+        "bounds": bounds_around(lat, lng, zoom),
+        "zoom": zoom,
+    }
+    return _map_value(session, component, change)
+
+
+async def open_like_a_browser(session: StreamlitSession) -> list[RunResult]:
+    """The script runs a browser makes when it opens a link (recorded from Chromium with
+    benchmarks/browser_visit.py): the open; once the map is drawn, its bounds; and, when the
+    link opens an event, its bounds again after the popup's auto-pan. A map that does not send
+    its view back makes only the open."""
+    results = [await session.rerun()]
+    if not results[-1].ok:
+        return results
+    component = session.find_component("st_folium")
+    if "bounds" not in (session.component_args(component).get("returned_objects") or []):
+        return results
+    pan = auto_pan_px(session, component)
+    results.append(await session.set_widget(component, _reported_value(session, component)))
+    if results[-1].ok and pan:
+        value = _reported_value(session, component, north_px=pan)
+        results.append(await session.set_widget(component, value))
+    return results
 
 
 async def open_reader(session: StreamlitSession, gate: asyncio.Event, record: ReaderRecord) -> None:
@@ -384,12 +471,17 @@ async def open_reader(session: StreamlitSession, gate: asyncio.Event, record: Re
         return
     record.connect_s = time.perf_counter() - started
     record.replica = session.cookies.get(AFFINITY_COOKIE) or ""
-    result = await session.rerun()
-    record.open_s, record.open_status, record.open_failure = (
-        result.seconds,
-        result.status,
-        result.failure,
-    )
+    try:
+        results = await open_like_a_browser(session)
+    except LookupError as exc:
+        record.open_failure, record.open_status = f"open: {exc}"[:300], "not found"
+        return
+    failed = next((r for r in results if not r.ok), None)
+    last = failed or results[-1]
+    # Until the map has settled: the open and the reports the drawn map sends.
+    record.open_s = sum(r.seconds or 0.0 for r in results)
+    record.open_runs = len(results)
+    record.open_status, record.open_failure = last.status, last.failure
 
 
 def _lost(record: ReaderRecord) -> bool:
@@ -611,7 +703,20 @@ def markdown(report: dict[str, Any]) -> str:
         f"streamlit {info['streamlit']}, HAProxy {info['haproxy']}. Raw figures: "
         f"`{settings['json_name']}`.",
         "",
-        f"Link opened: `/{'?' + settings['link'] if settings['link'] else ''}`; "
+        "Links opened: "
+        + "; ".join(
+            sorted(
+                {
+                    f"{run['data']} `/{'?' + run['link'] if run.get('link') else ''}`"
+                    for run in report["runs"].values()
+                    if "link" in run
+                }
+            )
+            or [f"`/{'?' + settings['link'] if settings['link'] else ''}`"]
+        )
+        + ". A reader's open is timed until the map has settled: the open, the map's bounds "
+        "once drawn, and, when the link opens an event, its bounds after the popup's auto-pan "
+        "(what Chromium sends, benchmarks/browser_visit.py); "
         f"{settings['interactions']} interactions per reader; search text "
         f"{settings['search']!r}. Config = code:replicas (`before` = "
         f"{settings['before_ref']}, `now` = this tree; 2 replicas = behind HAProxy).",
@@ -751,8 +856,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--interactions", type=int, default=5)
     parser.add_argument(
         "--link",
-        default=DEFAULT_LINK,
-        help=f"query string the readers open (default {DEFAULT_LINK}; '' for the bare page)",
+        default="auto",
+        help="query string the readers open ('' for the bare page; default auto: per data set, "
+        + "; ".join(f"{k}: {v}" for k, v in LINKS.items())
+        + f"; otherwise {DEFAULT_LINK})",
     )
     parser.add_argument("--search", default="Kharkiv", help="text the readers search")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per script run")
@@ -802,8 +909,10 @@ def main(argv: list[str] | None = None) -> None:
         replace_section(args.out, markdown(report))
 
     log("machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()))
+    chosen_link = args.link
     for data in args.data.split(","):
         events = data_file(data.strip())
+        args.link = chosen_link if chosen_link != "auto" else LINKS.get(data.strip(), DEFAULT_LINK)
         for config in args.configs:
             key = f"{data} {config.name}"
             if previous.get(key, {}).get("complete"):
@@ -811,7 +920,12 @@ def main(argv: list[str] | None = None) -> None:
                 report["runs"][key] = previous[key]
                 continue
             log(f"=== {key} ===")
-            report["runs"][key] = run = {"data": data, "config": config.name, "levels": {}}
+            report["runs"][key] = run = {
+                "data": data,
+                "config": config.name,
+                "link": args.link,
+                "levels": {},
+            }
             try:
                 run_config(run, events, config, args, save)
             except Exception as exc:  # a benchmark records what failed and goes on
