@@ -416,7 +416,8 @@ def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"{source}: {shown}\n")
     out.write(
         f"basemap: {site.tiles:,} tiles, zoom {MIN_ZOOM}-{OFFLINE_MAX_NATIVE_ZOOM}, "
-        f"{_megabytes(site.tile_bytes)} (enlarged past zoom {OFFLINE_MAX_NATIVE_ZOOM})\n"
+        f"{_megabytes(site.tile_bytes)} (the map goes no closer than zoom "
+        f"{OFFLINE_MAX_NATIVE_ZOOM})\n"
     )
     out.write(
         f"wrote {target}: {len(site.files):,} files, {_megabytes(site.size)} "
@@ -428,18 +429,23 @@ def cmd_publish(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """N replicas behind HAProxy on one address, until Ctrl-C; every child ends with it."""
+    from geo.map.assets import MBTILES_SETTING
     from geo.serve import HostedStack, default_replicas, run_until_stopped, sigterm_as_interrupt
 
     events = Path(args.events) if args.events else None
     if events is not None and not events.is_file():
         raise SettingError(f"--events {events}: no such file")
     replicas = args.replicas if args.replicas is not None else default_replicas()
+    env: dict[str, str | None] = {}
+    if args.tiles:
+        env[MBTILES_SETTING] = str(_regional_basemap(Path(args.tiles), out))
     stack = HostedStack(
         events,
         replicas=replicas,
         port=args.port,
         bind_host=args.host,
         trusted_sign_in_proxy=args.trusted_sign_in_proxy,
+        env=env,
     )
     out.write(f"starting {replicas} replica(s) behind HAProxy (logs in {stack.work_dir})\n")
     out.flush()
@@ -455,6 +461,25 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             stack.stop()
     out.write("stopped\n")
     return 0
+
+
+def _regional_basemap(path: Path, out: TextIO) -> Path:
+    """Check and unpack `--tiles FILE.mbtiles` once, before the replicas start (they would
+    race to do it); the replicas then find it unpacked. SettingError if it cannot be used."""
+    from geo.map.assets import install_extra_tiles, install_offline_tiles, offline_max_zoom
+    from geo.serve import default_app_dir
+
+    path = path.expanduser().resolve()
+    static_dir = default_app_dir() / "static"
+    install_offline_tiles(static_dir)  # its deepest zoom is where the regional one starts
+    # No server runs yet: the folders of the file's earlier versions can go.
+    extra = install_extra_tiles(static_dir, path, offline_max_zoom(static_dir), remove_older=True)
+    south, west, north, east = extra.bounds
+    out.write(
+        f"regional basemap {extra.name}: {extra.tiles:,} tiles, zoom {extra.min_zoom}-"
+        f"{extra.max_zoom}, within {south:.3f},{west:.3f} to {north:.3f},{east:.3f}\n"
+    )
+    return path
 
 
 def _desk(args: argparse.Namespace) -> Any:
@@ -601,6 +626,12 @@ def parser() -> argparse.ArgumentParser:
         help="HAProxy's address (default 127.0.0.1; 0.0.0.0 in a container)",
     )
     serve.add_argument("--events", help="events file every replica shows (default: the app's)")
+    serve.add_argument(
+        "--tiles",
+        metavar="FILE.mbtiles",
+        help="a raster MBTiles file: a deeper offline basemap for its region "
+        "(sets EVENT_ATLAS_MBTILES for every replica)",
+    )
     serve.add_argument(
         "--trusted-sign-in-proxy",
         action="store_true",

@@ -30,6 +30,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Basemap a page opens with when its link does not say: `offline` or `osm`.",
     ),
     Setting(
+        "EVENT_ATLAS_MBTILES",
+        "",
+        "A raster MBTiles file (png, jpg or webp tiles) with a deeper offline basemap for a "
+        "region: its zooms past the offline basemap's deepest (6) are unpacked into "
+        "`static/tiles-extra/` and drawn inside its bounds, where the map then goes as close as "
+        "its deepest zoom. Relative paths are taken from the app's folder. `python -m geo serve "
+        "--tiles FILE.mbtiles` sets it.",
+    ),
+    Setting(
         "EVENT_ATLAS_STATIC_URL",
         "/app/static",
         "URL path where Streamlit serves the app's `static/` folder (change it only when the "
@@ -98,6 +107,15 @@ def default_tiles(environ: Mapping[str, str] = os.environ) -> str:
             "unset it or choose one of those"
         )
     return value
+
+
+def mbtiles_path(app_dir: Path, environ: Mapping[str, str] = os.environ) -> Path | None:
+    """The deeper regional basemap's MBTiles file, if one is set (checked when it is used)."""
+    value = _get("EVENT_ATLAS_MBTILES", environ)
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else app_dir / path
 
 
 def static_url(environ: Mapping[str, str] = os.environ) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Literal
 
 import folium
@@ -12,8 +13,8 @@ from branca.element import Element, Figure, MacroElement
 from folium.map import FitBounds
 from jinja2 import Template
 
-from geo.escape import escape_text
-from geo.map.assets import OFFLINE_ATTRIBUTION, OFFLINE_MAX_NATIVE_ZOOM, StaticURLs
+from geo.escape import escape_text, script_json
+from geo.map.assets import OFFLINE_ATTRIBUTION, StaticURLs
 from geo.map.edge import EdgeCount
 from geo.map.legend import Legend
 from geo.model import Event
@@ -26,6 +27,9 @@ OSM_ATTRIBUTION = (
     'rel="noopener noreferrer">OpenStreetMap contributors</a>'
 )
 DEFAULT_VIEW = MapView(49.0, 31.5, 6)  # Ukraine
+# The basemap choices, as the page names them (its sidebar radio; the map's zoom notice).
+OFFLINE_LABEL = "Offline basemap"
+ONLINE_LABEL = "OpenStreetMap (online)"
 SELECTED_ZOOM = 8
 FAN_RADIUS_PX = 17
 POPUP_MAX_WIDTH = 380
@@ -84,6 +88,12 @@ MAP_CSS = """
 .ea-edge-all{font:bold 12px/1 "DejaVu Sans",sans-serif;border:1px solid #adb5bd;
   border-radius:14px;background:#fff;color:#212529;padding:6px 10px;cursor:pointer}
 .ea-touch .ea-edge-all{min-height:40px;min-width:64px}
+.ea-zoomcap.leaflet-bar{background:rgba(255,255,255,.95);padding:5px 8px;max-width:270px;
+  font:12px/1.35 "DejaVu Sans",sans-serif;color:#212529}
+.ea-zoomcap-online{display:block;margin-top:5px;font:bold 12px/1 "DejaVu Sans",sans-serif;
+  border:1px solid #adb5bd;border-radius:14px;background:#fff;color:#212529;padding:6px 10px;
+  cursor:pointer}
+.ea-touch .ea-zoomcap-online{min-height:40px}
 .ea-touch .leaflet-bar a,.ea-touch .leaflet-bar a:hover{width:40px;height:40px;
   line-height:40px;font-size:22px}
 .ea-touch .ea-legend-title{padding:12px 2px;font-size:13px}
@@ -216,34 +226,195 @@ class _IconPath(MacroElement):
         self.path = json.dumps(path)
 
 
-def _base_map(view: MapView, urls: StaticURLs, tiles: str) -> folium.Map:
+def zoom_cap(urls: StaticURLs, tiles: str, at: tuple[float, float] | None = None) -> int:
+    """The closest zoom the map may show, so that the basemap is never enlarged into a blur.
+
+    Online, the map's own limit. Offline, the deepest zoom of the offline tiles; where a deeper
+    basemap for a region is installed (`urls.extra`), its deepest zoom inside the region: at
+    the point `at` (lat, lon), or anywhere in it when no point is given.
+    """
+    if tiles != "offline":
+        return MAX_ZOOM
+    extra = urls.extra
+    if extra is not None and (at is None or extra.covers(*at)):
+        return extra.max_zoom
+    return min(urls.offline_max_zoom, MAX_ZOOM)
+
+
+def within_zoom_cap(view: MapView, urls: StaticURLs, tiles: str) -> MapView:
+    """The view, no closer than the basemap allows at its centre."""
+    cap = zoom_cap(urls, tiles, (view.lat, view.lon))
+    return view if view.zoom <= cap else replace(view, zoom=cap)
+
+
+# Who may switch to the online basemap from the map's zoom notice: the Streamlit page (by its
+# sidebar's basemap choice), or nobody (a static site, the desk's small maps: offline only).
+OnlineSwitch = Literal["page", "none"]
+
+
+class _ZoomCap(MacroElement):
+    """Keeps an offline map at the zoom its tiles hold, and says so at that zoom.
+
+    The map's maxZoom is the offline tiles' deepest zoom, or the deeper regional basemap's
+    while the map's centre is in its region (leaving the region zooms back out to the offline
+    tiles' deepest). At the deepest zoom a notice says why the map goes no closer, with one
+    click to the online basemap where the page offers it: the click picks the page's own
+    "Basemap" choice, or (that choice not found) reloads the page's link with `tiles=osm`.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map) {
+            var cap = {{ this.config }};
+            var region = cap.extra ? L.latLngBounds(
+                [cap.extra.south, cap.extra.west], [cap.extra.north, cap.extra.east]) : null;
+            var box = null, text = null;
+            function deepest() {
+                return region && region.contains(map.getCenter()) ? cap.extra.maxZoom : cap.base;
+            }
+            {% if this.online %}
+            function goOnline() {
+                try {
+                    var page = window.parent, doc = page.document;
+                    var labels = doc.querySelectorAll('[data-testid="stRadio"] label');
+                    for (var i = 0; i < labels.length; i++) {
+                        if ((labels[i].innerText || labels[i].textContent).trim() === cap.online) {
+                            labels[i].click();
+                            return;
+                        }
+                    }
+                    var url = new URL(page.location.href);
+                    url.searchParams.set("tiles", "osm");
+                    page.location.assign(url.href);
+                } catch (e) { /* a cross-origin host page: the sidebar's choice remains */ }
+            }
+            {% endif %}
+            var Notice = L.Control.extend({
+                options: {position: "topleft"},
+                onAdd: function() {
+                    box = L.DomUtil.create("div", "ea-zoomcap leaflet-bar");
+                    box.setAttribute("role", "status");
+                    box.style.display = "none";
+                    L.DomEvent.disableClickPropagation(box);
+                    L.DomEvent.disableScrollPropagation(box);
+                    text = L.DomUtil.create("div", "ea-zoomcap-text", box);
+                    {% if this.online %}
+                    if (cap.online) {
+                        var button = L.DomUtil.create("button", "ea-zoomcap-online", box);
+                        button.type = "button";
+                        button.textContent = "Switch to " + cap.online;
+                        L.DomEvent.on(button, "click", goOnline);
+                    }
+                    {% endif %}
+                    return box;
+                }
+            });
+            function update() {
+                var max = deepest();
+                if (map.getMaxZoom() !== max) {
+                    map.setMaxZoom(max);  // past it, Leaflet zooms back to it: a new update
+                    if (map.getZoom() > max) { return; }
+                }
+                // No line break inside "zoom 6" (a non-breaking space).
+                var words = "Offline basemap: no closer than zoom\u00a0" + max;
+                if (region && max === cap.base) {
+                    words += " here (zoom\u00a0" + cap.extra.maxZoom + " in "
+                        + cap.extra.name + ")";
+                }
+                text.textContent = words;
+                box.style.display = map.getZoom() >= max ? "" : "none";
+            }
+            map.addControl(new Notice());
+            map.on("zoomend moveend", update);
+            update();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, urls: StaticURLs, online: OnlineSwitch) -> None:
+        super().__init__()
+        extra = urls.extra
+        region = None
+        if extra is not None:
+            south, west, north, east = extra.bounds
+            region = {
+                "south": south,
+                "west": west,
+                "north": north,
+                "east": east,
+                "maxZoom": extra.max_zoom,
+                "name": extra.name,
+            }
+        self.online = online == "page"
+        self.config = script_json(
+            {
+                "base": min(urls.offline_max_zoom, MAX_ZOOM),
+                "extra": region,
+                "online": ONLINE_LABEL if online == "page" else None,
+            }
+        )
+
+
+def _base_map(
+    view: MapView,
+    urls: StaticURLs,
+    tiles: str,
+    *,
+    cap_at: tuple[float, float] | None = None,
+    online: OnlineSwitch = "none",
+) -> folium.Map:
+    """The map with its basemap. Offline, it goes no closer than the tiles' deepest zoom at
+    `cap_at` (the view's centre by default); _ZoomCap follows the reader from there."""
+    cap = zoom_cap(urls, tiles, cap_at or (view.lat, view.lon))
     m = folium.Map(
         location=[view.lat, view.lon],
-        zoom_start=view.zoom,
+        zoom_start=min(view.zoom, cap),
         tiles=None,
         control_scale=True,
         min_zoom=2,
-        max_zoom=18,
         world_copy_jump=True,
     )
+    # The map's own limit (folium gives its max_zoom to a default tile layer only): Leaflet
+    # clamps every view to it, whoever sets it (a link, a fit, a click on a cell).
+    m.options["max_zoom"] = cap
     # Per-instance lists: folium's class-level defaults point at CDNs.
     m.default_js = urls.js
     m.default_css = urls.css
     offline = folium.TileLayer(
         urls.offline_tiles,
         attr=OFFLINE_ATTRIBUTION,
-        name="Offline basemap",
-        max_native_zoom=OFFLINE_MAX_NATIVE_ZOOM,
-        max_zoom=18,
+        name=OFFLINE_LABEL,
+        max_native_zoom=urls.offline_max_zoom,
+        # Enlarged past its deepest zoom only under the online basemap, where an online tile
+        # that fails to load leaves it showing; offline, the map goes no closer.
+        max_zoom=MAX_ZOOM if tiles == "osm" else urls.offline_max_zoom,
         overlay=tiles == "osm",
         control=False,
     )
     offline.add_to(m)
+    extra = urls.extra
+    if extra is not None:
+        south, west, north, east = extra.bounds
+        folium.TileLayer(
+            urls.extra_tiles,
+            attr=escape_text(extra.attribution),
+            name=f"Offline basemap: {escape_text(extra.name)}",
+            min_zoom=extra.min_zoom,
+            max_zoom=extra.max_zoom,
+            max_native_zoom=extra.max_zoom,
+            bounds=[[south, west], [north, east]],
+            overlay=True,
+            control=False,
+        ).add_to(m)
     if tiles == "osm":
-        # On top of the offline layer: where an online tile fails, the offline one shows through.
+        # On top of the offline layers: where an online tile fails, an offline one shows through.
         folium.TileLayer(
             OSM_TILES, attr=OSM_ATTRIBUTION, name="OpenStreetMap", max_zoom=19, control=False
         ).add_to(m)
+    else:
+        _ZoomCap(urls, online).add_to(m)
     root = m.get_root()
     assert isinstance(root, Figure)
     root.header.add_child(Element(MAP_CSS))
@@ -410,12 +581,15 @@ def build_base_map(
     `view_in` says where the view is kept: the Streamlit page's query string or the hash.
     """
     view = start if isinstance(start, MapView) else DEFAULT_VIEW
-    m = _base_map(view, urls, tiles)
+    centre = _centre(start)
+    # On the Streamlit page, the zoom notice offers the online basemap (the sidebar's choice).
+    online: OnlineSwitch = "page" if view_in == "query" else "none"
+    m = _base_map(view, urls, tiles, cap_at=centre, online=online)
     if isinstance(start, BBox):
         fit = FitBounds(
             [[start.south, start.west], [start.north, start.east]],
             padding=(30, 30),
-            max_zoom=OPENING_MAX_ZOOM,
+            max_zoom=min(OPENING_MAX_ZOOM, zoom_cap(urls, tiles, centre)),
         )
         # At once: a zoom animated from the default view loads tiles nobody sees, and Leaflet
         # drops any view set while it runs (a static page's link, read right after).
@@ -426,6 +600,12 @@ def build_base_map(
     _ViewToURL(view_in).add_to(m)
     _LayerCode().add_to(m)
     return m
+
+
+def _centre(start: MapStart) -> tuple[float, float]:
+    if isinstance(start, MapView):
+        return start.lat, start.lon
+    return (start.south + start.north) / 2, (start.west + start.east) / 2
 
 
 def point_map(lat: float, lon: float, urls: StaticURLs, zoom: int = 9) -> folium.Map:
@@ -455,6 +635,10 @@ def points_map(
         lats = [p[0] for p in points]
         lons = [p[1] for p in points]
         m.fit_bounds(
-            [[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20), max_zoom=zoom
+            [[min(lats), min(lons)], [max(lats), max(lons)]],
+            padding=(20, 20),
+            max_zoom=min(
+                zoom, zoom_cap(urls, "offline", (sum(lats) / len(lats), sum(lons) / len(lons)))
+            ),
         )
     return m

@@ -100,7 +100,9 @@ def map_start(catalog: Catalog, link_view: MapView | None, event_filter: EventFi
 
 
 def _opening_view(start: MapStart) -> MapView:
-    return start if isinstance(start, MapView) else view_fitting(start)
+    """The view the map opens at, no closer than the basemap allows (the browser would clamp
+    it: estimated at the same zoom, its first report asks for nothing new)."""
+    return page.within_basemap(start if isinstance(start, MapView) else view_fitting(start))
 
 
 def base_render(start: MapStart, urls: StaticURLs, tiles: str) -> MapRender:
@@ -269,7 +271,9 @@ def _pending_move(catalog: Catalog, viewport: Viewport | None) -> Move | None:
     box = viewport.box
     if box.south <= lat <= box.north and box.west <= lon <= box.east:
         return None
-    return (lat, lon), max(viewport.zoom, SELECTED_ZOOM)
+    return (lat, lon), page.within_basemap(
+        MapView(lat, lon, max(viewport.zoom, SELECTED_ZOOM))
+    ).zoom
 
 
 @st.fragment(key=F_MAP)

@@ -10,7 +10,7 @@ import hashlib
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,9 +18,9 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from geo import scratch
+from geo import scratch, settings
 from geo.catalog import Catalog, catalog_of, type_options
-from geo.errors import DataFileError, EventAtlasError, Problem
+from geo.errors import DataFileError, EventAtlasError, Problem, SettingError
 from geo.escape import escape_markdown
 from geo.filters import EventFilter
 from geo.gazetteer import Candidate, Gazetteer, PlaceAnswer, PlaceContext, shared_gazetteer
@@ -31,7 +31,16 @@ from geo.io.importer import TableShape, import_file, table_shape
 from geo.io.meaning import Meaning
 from geo.io.taxonomies import proposed_type
 from geo.loader import load_events
-from geo.map.assets import StaticURLs, install_assets, tiles_installed
+from geo.map.assets import (
+    TILES_DONE_MARKER,
+    ExtraTiles,
+    StaticURLs,
+    install_assets,
+    install_extra_tiles,
+    offline_max_zoom,
+    tiles_installed,
+)
+from geo.map.base import OFFLINE_LABEL, ONLINE_LABEL, within_zoom_cap
 from geo.map.popup import panel_html, title_html
 from geo.map.publish import PUBLISH_LIMIT, build_site, site_zip
 from geo.model import Dataset, Event, country_name
@@ -52,7 +61,9 @@ K_TYPES, K_DATES, K_COUNTRIES, K_TEXT, K_PREC, K_TILES = (
 )
 K_SELECTED, K_URL_APPLIED = "selected", "_url_applied"
 K_LAYER = "f_layer"
-TILE_LABELS = {"offline": "Offline basemap", "osm": "OpenStreetMap (online)"}
+TILE_LABELS = {"offline": OFFLINE_LABEL, "osm": ONLINE_LABEL}
+# The basemap this process serves (how deep its offline tiles go), for the session's views.
+K_BASEMAP = "_basemap"
 LAYER_LABELS = {"markers": "Markers", "density": "Density"}
 
 
@@ -69,13 +80,84 @@ def _prepare_assets(static_dir: str) -> None:
         progress.empty()
 
 
+@st.cache_resource(show_spinner=False)
+def _offline_max_zoom(static_dir: str) -> int:
+    return offline_max_zoom(Path(static_dir))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _prepare_extra_tiles(
+    static_dir: str, path: str, mtime_ns: int, size: int, base_max_zoom: int
+) -> ExtraTiles | SettingError:
+    # The file's version is part of the key: a new file is unpacked again. A refusal is kept
+    # too, so that no run reads a refused file again.
+    progress = st.progress(0.0, text="Unpacking the regional basemap…")
+
+    def report(done: int, total: int) -> None:
+        progress.progress(done / total, text=f"Unpacking regional basemap tiles {done}/{total}")
+
+    try:
+        return install_extra_tiles(Path(static_dir), Path(path), base_max_zoom, report)
+    except SettingError as error:
+        return error
+    finally:
+        progress.empty()
+
+
+def _extra_tiles(static_dir: Path, path: Path, base_max_zoom: int) -> ExtraTiles:
+    """The regional basemap of EVENT_ATLAS_MBTILES, unpacked once per version of the file."""
+    try:
+        stat = path.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        version = (0, -1)  # refused, with the remedy, by install_extra_tiles
+    args = (str(static_dir), str(path), *version, base_max_zoom)
+    extra = _prepare_extra_tiles(*args)
+    if (
+        isinstance(extra, ExtraTiles)
+        and not (static_dir / extra.folder / TILES_DONE_MARKER).exists()
+    ):
+        _prepare_extra_tiles.clear()  # its folder was removed: unpack it again
+        extra = _prepare_extra_tiles(*args)
+    if isinstance(extra, SettingError):
+        raise extra
+    return extra
+
+
 def static_urls(app_dir: Path, url_prefix: str) -> StaticURLs:
-    """Make sure the map's JS/CSS and tiles are in app_dir/static, and say where they are."""
+    """Make sure the map's JS/CSS and tiles are in app_dir/static, and say where they are and
+    how deep the offline basemap goes: the offline tiles' deepest zoom, and the regional
+    basemap of EVENT_ATLAS_MBTILES if set (SettingError, with the remedy, if it is unusable)."""
     static_dir = app_dir / "static"
     if not tiles_installed(static_dir):
         _prepare_assets.clear()
+        _offline_max_zoom.clear()
     _prepare_assets(str(static_dir))
-    return StaticURLs(url_prefix)
+    deepest = _offline_max_zoom(str(static_dir))
+    mbtiles = settings.mbtiles_path(app_dir)
+    extra = _extra_tiles(static_dir, mbtiles, deepest) if mbtiles is not None else None
+    urls = StaticURLs(url_prefix, deepest, extra)
+    st.session_state[K_BASEMAP] = urls
+    return urls
+
+
+def within_basemap(view: MapView) -> MapView:
+    """The view, no closer than the basemap the reader has chosen allows (offline: the tiles'
+    deepest zoom there); unchanged before the page has said which basemap it serves."""
+    urls = st.session_state.get(K_BASEMAP)
+    if not isinstance(urls, StaticURLs):
+        return view
+    return within_zoom_cap(view, urls, str(st.session_state.get(K_TILES) or "offline"))
+
+
+def basemap_caption(urls: StaticURLs) -> str | None:
+    """Under the basemap choice: how close the offline basemap goes (None online)."""
+    if st.session_state.get(K_TILES, "offline") != "offline":
+        return None
+    words = f"The offline basemap goes no closer than zoom {urls.offline_max_zoom}"
+    if urls.extra is not None:
+        words += f"; zoom {urls.extra.max_zoom} in {urls.extra.name}"
+    return escape_markdown(words + ".")
 
 
 # Shared, read-only data lives in st.cache_resource: st.cache_data would hand every run of
@@ -521,8 +603,12 @@ def show_upload_report(report: UploadReport) -> None:
 
 
 def url_state() -> tuple[ViewState, list[str]]:
+    """The link's view; its zoom no closer than the chosen basemap allows (within_basemap)."""
     params = {key: st.query_params.get_all(key) for key in st.query_params}
-    return parse_query(params)
+    state, ignored = parse_query(params)
+    if state.view is not None:
+        state = replace(state, view=within_basemap(state.view))
+    return state, ignored
 
 
 def apply_url_once(state: ViewState, catalog: Catalog, default_tiles: str) -> None:
@@ -576,7 +662,7 @@ def go_to_place(catalog: Catalog) -> MapView | None:
         target = _go_to(query.strip(), catalog)
     _place_choices()
     if isinstance(target, MapView):
-        return target
+        return within_basemap(target)
     return None
 
 

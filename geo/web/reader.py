@@ -71,6 +71,9 @@ def map_page(app_dir: Path) -> None:
             key=page.K_TILES,
             horizontal=True,
         )
+        basemap_note = page.basemap_caption(urls)
+        if basemap_note:
+            st.caption(basemap_note)
         page.layer_picker(catalog)
 
     matching = catalog.count(event_filter)

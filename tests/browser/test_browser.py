@@ -321,13 +321,14 @@ def test_marker_click_after_panning_selects_the_event(page: Page, atlas: Streaml
 # --- 4. deep links ----------------------------------------------------------------------------
 
 DEEP_EVENT = "mariupol-fighting"  # at 47.0971 N, 37.5434 E
-# The view is off the event, yet its popup fits without panning: the event is 1.04° (~95 px at
-# zoom 7) east and 0.4° south of the centre of a 648 x 620 px map (1400 px wide window).
-DEEP_LAT, DEEP_LON, DEEP_ZOOM = 47.5, 36.5, 7
+# The view is off the event, yet its popup fits without panning: the event is 1.04° (~47 px at
+# zoom 6, the offline basemap's deepest) east and 0.4° south of the centre of a 648 x 620 px
+# map (1400 px wide window).
+DEEP_LAT, DEEP_LON, DEEP_ZOOM = 47.5, 36.5, 6
 DEEP_LINK = (
     f"type=shelling,armed_clash&event={DEEP_EVENT}&lat={DEEP_LAT}&lon={DEEP_LON}&z={DEEP_ZOOM}"
 )
-VIEW_TOLERANCE_DEG = 0.02  # ~2 px at zoom 7
+VIEW_TOLERANCE_DEG = 0.02  # ~1 px at zoom 6
 
 
 def test_deep_link_restores_filter_selection_and_view(page: Page, atlas: StreamlitServer) -> None:
@@ -399,11 +400,12 @@ def test_offline_page_requests_nothing_but_its_own_server(
     marker(page, event["id"]).click()
     expect(popup(page).locator(".ea-popup-title")).to_have_text(event["title"])
     expect_selected(page, event)
-    # Zoom in past the offline tiles' native zoom (6), then let every tile finish.
+    # Zoom out (the map goes no closer than the offline tiles' zoom 6: tests/browser/
+    # test_basemap_zoom.py), then let every tile of the new zoom finish.
     frame = wait_map_idle(page)
     zoom = frame.evaluate("() => map_div.getZoom()")
-    the_map(page).locator(".leaflet-control-zoom-in").click()
-    frame.wait_for_function("(z) => map_div.getZoom() > z", arg=zoom)
+    the_map(page).locator(".leaflet-control-zoom-out").click()
+    frame.wait_for_function("(z) => map_div.getZoom() < z", arg=zoom)
     frame.wait_for_function(TILES_LOADED_JS)
     expect(the_map(page).locator(".leaflet-tile-loaded").first).to_be_visible()
 
@@ -696,10 +698,11 @@ def test_go_to_place_finds_the_towns_readers_mean_and_asks_when_it_cannot_tell(
     expect(
         page.get_by_test_id("stToast").filter(has_text="Centred on Odesa — Odesa region, Ukraine")
     ).to_be_visible()
-    expect(page).to_have_url(re.compile(r"[?&]lat=46\.4\d*&lon=30\.7\d*&z=10"))
+    # A town is zoom 10; offline, no closer than the basemap's deepest zoom, 6.
+    expect(page).to_have_url(re.compile(r"[?&]lat=46\.4\d*&lon=30\.7\d*&z=6"))
     frame = wait_map_idle(page)
     zoom, lat, lon = frame.evaluate(MAP_VIEW_JS)
-    assert zoom == 10 and abs(lat - 46.48) < 0.05 and abs(lon - 30.73) < 0.05
+    assert zoom == 6 and abs(lat - 46.48) < 0.05 and abs(lon - 30.73) < 0.05
 
     box.fill("Springfield")
     sidebar(page).get_by_role("button", name="Go", exact=True).click()
@@ -718,7 +721,7 @@ def test_go_to_place_finds_the_towns_readers_mean_and_asks_when_it_cannot_tell(
         except Exception:
             continue
     illinois.click()
-    expect(page).to_have_url(re.compile(r"[?&]lat=39\.8\d*&lon=-89\.6\d*&z=10"))
+    expect(page).to_have_url(re.compile(r"[?&]lat=39\.8\d*&lon=-89\.6\d*&z=6"))
     expect(sidebar(page).get_by_label("Which Springfield?", exact=True)).to_have_count(0)
 
 

@@ -87,12 +87,13 @@ def test_a_click_on_a_lone_event_opens_its_popup(
     page: Page, large_atlas: StreamlitServer, large_file: Path
 ) -> None:
     store = EventStore.open(large_file)
-    cell = loneliest_event(store, MapView(49.0, 31.5, 9))
+    # Zoom 6: the offline basemap's deepest (tests/browser/test_basemap_zoom.py).
+    cell = loneliest_event(store, MapView(49.0, 31.5, 6))
     assert cell.lone_id is not None
     event = store.event(cell.lone_id)
     assert event is not None and event.place.point is not None
     lat, lon = event.place.point
-    page.goto(large_atlas.url(f"lat={lat}&lon={lon}&z=9"))
+    page.goto(large_atlas.url(f"lat={lat}&lon={lon}&z=6"))
     the_map = page.frame_locator(MAP_IFRAME)
     lone = the_map.locator(f'.leaflet-marker-pane [data-event-id="{event.id}"]')
     expect(lone).to_be_visible(timeout=FIRST_RENDER_TIMEOUT_MS)

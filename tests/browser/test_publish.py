@@ -241,27 +241,28 @@ def test_a_link_to_the_page_reopens_its_view_types_and_event(
         "#lat=49.9900&lon=36.2300&z=9&type=shelling,armed_clash&event=kharkiv-shelling"
     )
     page = seen.page
-    assert page.evaluate(f"() => {MAP_JS}.getZoom()") == 9
+    # The link's z=9 opens at 6: a site's map goes no closer than its offline tiles.
+    assert page.evaluate(f"() => {MAP_JS}.getZoom()") == 6
     centre = page.evaluate(f"() => [{MAP_JS}.getCenter().lat, {MAP_JS}.getCenter().lng]")
-    assert abs(centre[0] - 49.99) < 1e-3 and abs(centre[1] - 36.23) < 1e-3
+    assert abs(centre[0] - 49.99) < 1e-2 and abs(centre[1] - 36.23) < 1e-2  # < 1 px at zoom 6
     expect(page.locator(POPUP).locator(".ea-popup-title")).to_have_text(
         "Kharkiv residential districts shelled"
     )
     assert marker_types(page) <= {"shelling", "armed_clash"}
 
     # A move is written into the hash at once; a reload reopens exactly that.
-    page.evaluate(f"() => {MAP_JS}.setView([48.5, 35.0], 7, {{animate: false}})")
-    page.wait_for_function("() => window.location.hash.includes('z=7')")
+    page.evaluate(f"() => {MAP_JS}.setView([48.5, 35.0], 5, {{animate: false}})")
+    page.wait_for_function("() => window.location.hash.includes('z=5')")
     assert seen.hash() == {
         "lat": "48.5000",
         "lon": "35.0000",
-        "z": "7",
+        "z": "5",
         "type": "shelling,armed_clash",
         "event": "kharkiv-shelling",
     }
     page.reload()
     page.wait_for_function(MAP_IDLE_JS)
-    assert page.evaluate(f"() => {MAP_JS}.getZoom()") == 7
+    assert page.evaluate(f"() => {MAP_JS}.getZoom()") == 5
     expect(page.locator(MARKERS)).to_have_count(2)
 
     # A link naming only an event opens the map on it, as the app does.
