@@ -52,6 +52,7 @@ for folder in (REPO, BENCH_DIR):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
+from browser_visit import visit  # noqa: E402
 from stclient import ProtocolError, RunResult, StreamlitSession  # noqa: E402
 
 from geo.map.assets import install_assets  # noqa: E402
@@ -543,14 +544,26 @@ async def run_level(target: Target, readers: int, args: argparse.Namespace) -> d
             asyncio.create_task(interact(s, r, args.interactions, args.search, gate))
             for s, r in zip(sessions, records, strict=True)
         ]
+        # A real Chromium opens the link while the readers interact (--browser-at levels).
+        browser: asyncio.Future[Any] | None = None
+        if readers in args.browser_at:
+            browser = asyncio.get_running_loop().run_in_executor(
+                None, lambda: visit(f"{target.url}/?{args.link}", settle_s=2)
+            )
         await asyncio.sleep(0)
         gate.set()
         await asyncio.gather(*tasks)
+        first_markers = None
+        if browser is not None:
+            try:
+                first_markers = (await browser).first_markers_s
+            except Exception as exc:  # a benchmark records what failed and goes on
+                log(f"    Chromium's visit failed: {type(exc).__name__}: {exc}"[:300])
         cpu_end = total_cpu(pids)
     await asyncio.gather(*(s.close() for s in sessions))
     log(f"    readers left; RSS in {args.settle:.0f} s")
     await asyncio.sleep(args.settle)  # the time measured, not a wait for some state
-    return summarise(
+    summary = summarise(
         records,
         idle_mb=idle_mb,
         peak_mb=sampler.peak_mb,
@@ -558,6 +571,8 @@ async def run_level(target: Target, readers: int, args: argparse.Namespace) -> d
         open_cpu=cpu_opened - cpu_start,
         interaction_cpu=cpu_end - cpu_opened,
     )
+    summary["chromium_first_markers_s"] = first_markers
+    return summary
 
 
 def summarise(records: list[ReaderRecord], **server: float) -> dict[str, Any]:
@@ -693,6 +708,10 @@ def level_line(level: dict[str, Any]) -> str:
     )
 
 
+def fmt_first(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds:.2f}"
+
+
 def markdown(report: dict[str, Any]) -> str:
     info, settings = report["machine"], report["settings"]
     lines = [
@@ -724,8 +743,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "| data | config | readers | open p50 / p95 / max (s) | open failed | "
         "interaction p50 / p95 / max (s) | interactions failed | server CPU s per open | "
-        "RSS idle / peak / after leaving (MB) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "RSS idle / peak / after leaving (MB) | Chromium first markers (s) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     notes = []
     for key, run in report["runs"].items():
@@ -737,7 +756,8 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{level['open_failures']} | {fmt_s(level['interaction_s'])} | "
                 f"{level['interaction_failures']}/{level['round_trips']} | "
                 f"{level['cpu_s_per_open']:.2f} | {fmt_mb(level['idle_rss_mb'])} / "
-                f"{fmt_mb(level['peak_rss_mb'])} / {fmt_mb(level['rss_after_mb'])} |"
+                f"{fmt_mb(level['peak_rss_mb'])} / {fmt_mb(level['rss_after_mb'])} | "
+                f"{fmt_first(level.get('chromium_first_markers_s'))} |"
             )
             if level["failure_kinds"]:
                 kinds = ", ".join(f"{k} ×{n}" for k, n in level["failure_kinds"].items())
@@ -777,13 +797,17 @@ HOW_MEASURED = [
     "websocket (GET the page, `/_stcore/health`, `/_stcore/host-config`, then "
     "`/_stcore/stream`); the ~159 static files a first-time browser fetches are not fetched "
     "(with HAProxy they come from its cache).",
-    "- Open = from sending `rerun_script` to `script_finished`; interaction = from sending the "
+    "- Open = from sending `rerun_script` to `script_finished`, summed over the runs a browser "
+    "makes to open the link (the open; a large map's bounds once drawn; its bounds again when "
+    "the opened event's popup pans the map); interaction = from sending the "
     "widget change (all widget states, fragment id if any) to `script_finished`. Failures: "
     "timeouts (--timeout), an exception element on the page, a disconnect, a widget not found.",
     "- Interactions: add a type to the type filter; pan (sends the map's new bounds only when "
     "the map returns them, otherwise the browser needs no server round trip); search; click "
-    "on an event drawn on the map (its popup text with `Event ID:`); clear the search. The map's "
-    "own report of its first viewport after loading (large map) is not sent.",
+    "on an event drawn on the map (its popup text with `Event ID:`); clear the search.",
+    "- Chromium first markers: at the --browser-at levels, a real Chromium (Debian's, headless, "
+    "1400 × 1000) opens the same link while the readers interact; seconds from navigation to "
+    "the first marker, cell or square drawn in the map (benchmarks/browser_visit.py).",
     "- Server CPU = utime+stime of the app processes (/proc/<pid>/stat) during the opens, "
     "divided by the readers. RSS = VmRSS summed over replicas: idle before the level, peak "
     "sampled every 0.2 s during it, and --settle s after every reader disconnected "
@@ -862,6 +886,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         + f"; otherwise {DEFAULT_LINK})",
     )
     parser.add_argument("--search", default="Kharkiv", help="text the readers search")
+    parser.add_argument(
+        "--browser-at",
+        type=parse_levels,
+        default=parse_levels("25"),
+        help="levels at which a real Chromium opens the link while the readers interact "
+        "(its seconds to the first markers are reported)",
+    )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per script run")
     parser.add_argument("--settle", type=float, default=30.0, help="seconds before 'RSS after'")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "RESULTS.md")
