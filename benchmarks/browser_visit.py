@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +75,15 @@ def _reruns(frames: list[bytes]) -> list[Rerun]:
 
 def visit(url: str, settle_s: float = 8.0, timeout_s: float = 120.0) -> Visit:
     """Open `url` in Chromium, wait for the map's markers, then `settle_s` more for the reports
-    a map sends once drawn; the reruns sent and the seconds to the first markers."""
+    a map sends once drawn; the reruns sent and the seconds to the first markers.
+
+    Runs in a thread of its own: Playwright's sync API refuses a thread that already runs an
+    event loop (a benchmark's asyncio readers, a test session's own browser)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_visit, url, settle_s, timeout_s).result()
+
+
+def _visit(url: str, settle_s: float, timeout_s: float) -> Visit:
     from playwright.sync_api import sync_playwright
 
     frames: list[bytes] = []
