@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 from geo.serve import AppServer
 
 from .conftest import APP_DIR, ARTIFACTS, FIRST_RENDER_TIMEOUT_MS, FIXTURES, StreamlitServer
+from .test_browser import MAP_IDLE_JS, TILES_LOADED_JS
 
 pytestmark = pytest.mark.browser
 
@@ -34,14 +35,6 @@ MAP_IFRAME = (
     'iframe[title="streamlit_folium.st_folium"]'
 )
 MARKERS = ".leaflet-marker-pane .ea-marker"
-MAP_IDLE_JS = """() => typeof map_div !== "undefined" && map_div._loaded
-    && !(map_div._panAnim && map_div._panAnim._inProgress) && !map_div._animatingZoom"""
-TILES_LOADED_JS = """() => {
-    if (typeof map_div === "undefined" || !map_div._loaded) return false;
-    let loading = false;
-    map_div.eachLayer(layer => { if (layer.isLoading && layer.isLoading()) loading = true; });
-    return !loading;
-}"""
 # Zoom, the map's max zoom, and the zoom of every basemap tile on screen.
 ZOOMS_JS = """() => [map_div.getZoom(), map_div.getMaxZoom(),
     [...new Set([...document.querySelectorAll("img.leaflet-tile")].map(
