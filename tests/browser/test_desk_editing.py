@@ -69,13 +69,22 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppServer, 
 
 
 def watched_page(context: Any) -> Any:
-    """A new page whose messages to its server are counted (`press` tells a click that
+    """A new page whose requests to run the script are counted (`press` tells a click that
     reached the server from one that did not)."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
     page = context.new_page()
     sent = _SENT.setdefault(id(page), [0])
 
     def count(payload: Any) -> None:
-        sent[0] += 1
+        # Only a request to run the script: the page also sends heartbeats and other messages.
+        message = BackMsg()
+        try:
+            message.ParseFromString(payload if isinstance(payload, bytes) else b"")
+        except Exception:
+            return
+        if message.WhichOneof("type") == "rerun_script":
+            sent[0] += 1
 
     page.on("websocket", lambda ws: ws.on("framesent", count))
     return page
@@ -139,7 +148,7 @@ def type_date(page: Any, label: str, digits: str) -> None:
     page.get_by_role("heading", name="Desk").click()
 
 
-# Messages each page has sent its server over the websocket, by id(page) (see `editor_page`).
+# Requests to run the script each page has sent its server, by id(page) (`watched_page`).
 _SENT: dict[int, list[int]] = {}
 
 # Counts the runs of the page's script that have finished (the app root's state attribute
@@ -158,7 +167,7 @@ _RUN_FINISHED = (
     "n => window.__finishedRuns > n && document.querySelector("
     "'[data-testid=\"stApp\"]').getAttribute('data-test-script-state') !== 'running'"
 )
-# A click after which the page sent its server nothing in this long never reached it. Its run,
+# A click after which the page asked its server for no run in this long never reached it. Its run,
 # once sent, may take long on a loaded machine: it is waited for, never clicked again.
 _NOT_SENT_MS = 10_000
 _RUN_MS = 180_000
