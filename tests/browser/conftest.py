@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,19 +21,15 @@ import pytest
 
 from geo.serve import AppServer, free_port
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from browser_visit import CHROMIUM as _CHROMIUM
+from browser_visit import CHROMIUM_ARGS
+
 APP_DIR = Path(__file__).resolve().parents[2]
 FIXTURES = APP_DIR / "tests" / "fixtures"
 ARTIFACTS = APP_DIR / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# One list of Chromium's flags for the tests and the benchmarks (benchmarks/browser_visit.py).
+CHROMIUM = Path(_CHROMIUM)
 VIEWPORT = {"width": 1400, "height": 1000}
 # Playwright timeouts (ms): generous, the first render also unpacks the offline basemap.
 DEFAULT_TIMEOUT_MS = 30_000
