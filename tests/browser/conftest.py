@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +64,17 @@ class StreamlitServer(AppServer):
         self.start()
 
 
-_SERVERS: list[StreamlitServer] = []
+_SERVERS: list[AppServer] = []
+
+
+@contextmanager
+def logs_attached(server: AppServer) -> Iterator[AppServer]:
+    """While in use, a failing browser test's report carries this server's log."""
+    _SERVERS.append(server)
+    try:
+        yield server
+    finally:
+        _SERVERS.remove(server)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -75,8 +87,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         for server in _SERVERS:
             report.sections.append(
                 (
-                    f"streamlit log ({server.events_file.name}, {server.base_url}, "
-                    f"{server.log_path})",
+                    f"streamlit log ({server.name}, {server.base_url}, {server.log_path})",
                     server.log_text(),
                 )
             )
@@ -160,6 +171,93 @@ def page(context: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
             print(f"screenshot of the failing page: {shot}")
         except Exception as exc:  # a broken page must not hide the test's own failure
             print(f"could not take a failure screenshot: {exc}")
+
+
+# A run's end as the server reports it, not a run cut short by a newer one: finished
+# successfully, with a compile error, or a fragment's run finished (ScriptFinishedStatus).
+_FINAL_RUN_ENDS = frozenset({0, 1, 3})
+_APP_NOT_RUNNING = (
+    "() => document.querySelector('[data-testid=\"stApp\"]')"
+    "?.getAttribute('data-test-script-state') === 'notRunning'"
+)
+
+
+class ScriptRuns:
+    """One page's script runs, read from its websocket: the requests to run the script it sends
+    and the ends of runs its server reports.
+
+    The server's messages are counted, not the app root's state attribute: when the browser is
+    busy, React renders "running" and "notRunning" in one go and the attribute never changes.
+    """
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.requested = 0
+        self.finished = 0
+        # How many runs had finished when the last request was sent.
+        self.finished_at_request = 0
+        page.on("websocket", self._watch)
+
+    def _watch(self, socket: Any) -> None:
+        socket.on("framesent", self._sent)
+        socket.on("framereceived", self._received)
+
+    def _sent(self, payload: Any) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        message = BackMsg()
+        try:
+            message.ParseFromString(payload if isinstance(payload, bytes) else b"")
+        except Exception:
+            return
+        # Only a request to run the script: the page also sends heartbeats and other messages.
+        if message.WhichOneof("type") == "rerun_script":
+            self.requested += 1
+            self.finished_at_request = self.finished
+
+    def _received(self, payload: Any) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        message = ForwardMsg()
+        try:
+            message.ParseFromString(payload if isinstance(payload, bytes) else b"")
+        except Exception:
+            return
+        ended = message.WhichOneof("type") == "script_finished"
+        if ended and message.script_finished in _FINAL_RUN_ENDS:
+            self.finished += 1
+
+    def wait_until(self, done: Callable[[], bool], timeout_ms: float) -> bool:
+        """Let Playwright deliver the socket's messages until `done()` or the timeout."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while not done():
+            if time.monotonic() >= deadline:
+                return False
+            self.page.wait_for_timeout(50)
+        return True
+
+    def wait_finished(self, count: int, timeout_ms: float) -> None:
+        """Wait until `count` runs have ended and the page has drawn the last one."""
+        if not self.wait_until(lambda: self.finished >= count, timeout_ms):
+            raise AssertionError(
+                f"{self.finished} of {count} runs of the page's script ended "
+                f"in {timeout_ms / 1000:.0f} s"
+            )
+        self.page.wait_for_function(_APP_NOT_RUNNING, polling=100, timeout=timeout_ms)
+
+    def click_and_wait(self, target: Any, timeout_ms: float, not_sent_ms: float = 10_000) -> None:
+        """Click and wait for the run the click asked for to end.
+
+        A click after which the page asked its server for nothing (it was busy laying itself
+        out) is made once more; a click that reached the server is never repeated.
+        """
+        for _ in range(2):
+            requested = self.requested
+            target.click()
+            if self.wait_until(lambda asked=requested: self.requested > asked, not_sent_ms):
+                self.wait_finished(self.finished_at_request + 1, timeout_ms)
+                return
+        raise AssertionError("clicking twice sent the server no request to run the script")
 
 
 def as_shown(text: str) -> re.Pattern[str]:

@@ -14,7 +14,6 @@ proxy's headers on one SQLite desk.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,7 +29,9 @@ from tests.browser.conftest import (
     ARTIFACTS,
     FIRST_RENDER_TIMEOUT_MS,
     VIEWPORT,
+    ScriptRuns,
     as_shown,
+    logs_attached,
 )
 from tests.oidc import APP_IDLE
 
@@ -63,30 +64,15 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppServer, 
         log_path=folder / "streamlit.log",
         name="desk-editing",
     )
-    with server:
+    with server, logs_attached(server):
         server.wait_ready()
         yield server, store
 
 
 def watched_page(context: Any) -> Any:
-    """A new page whose requests to run the script are counted (`press` tells a click that
-    reached the server from one that did not)."""
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-
+    """A new page whose script runs are counted from its websocket (`press`)."""
     page = context.new_page()
-    sent = _SENT.setdefault(id(page), [0])
-
-    def count(payload: Any) -> None:
-        # Only a request to run the script: the page also sends heartbeats and other messages.
-        message = BackMsg()
-        try:
-            message.ParseFromString(payload if isinstance(payload, bytes) else b"")
-        except Exception:
-            return
-        if message.WhichOneof("type") == "rerun_script":
-            sent[0] += 1
-
-    page.on("websocket", lambda ws: ws.on("framesent", count))
+    _RUNS[id(page)] = ScriptRuns(page)
     return page
 
 
@@ -148,52 +134,15 @@ def type_date(page: Any, label: str, digits: str) -> None:
     page.get_by_role("heading", name="Desk").click()
 
 
-# Requests to run the script each page has sent its server, by id(page) (`watched_page`).
-_SENT: dict[int, list[int]] = {}
-
-# Counts the runs of the page's script that have finished (the app root's state attribute
-# going from "running" to anything else), so that a test waits for the run its click started.
-# The observer watches the whole document, so it outlives a re-mounted app root.
-_COUNT_RUNS = """() => {
-  if (window.__finishedRuns !== undefined) return window.__finishedRuns;
-  window.__finishedRuns = 0;
-  new MutationObserver((records) => {
-    for (const r of records) if (r.oldValue === "running") window.__finishedRuns += 1;
-  }).observe(document.documentElement, {attributes: true, subtree: true,
-      attributeFilter: ["data-test-script-state"], attributeOldValue: true});
-  return 0;
-}"""
-_RUN_FINISHED = (
-    "n => window.__finishedRuns > n && document.querySelector("
-    "'[data-testid=\"stApp\"]').getAttribute('data-test-script-state') !== 'running'"
-)
-# A click after which the page asked its server for no run in this long never reached it. Its run,
-# once sent, may take long on a loaded machine: it is waited for, never clicked again.
-_NOT_SENT_MS = 10_000
+# The script runs of each page made by `watched_page`, by id(page).
+_RUNS: dict[int, ScriptRuns] = {}
+# A run, once asked for, may take long on a loaded machine: it is waited for, never clicked again.
 _RUN_MS = 180_000
 
 
 def press(page: Any, name: str) -> None:
-    """Click a button and wait until the run it started has finished.
-
-    A click after which the page sent its server no message (the page was busy laying itself
-    out) is made once more; a click that reached the server is never repeated.
-    """
-    button = page.get_by_role("button", name=name, exact=True)
-    sent = _SENT.get(id(page), [0])
-    for attempt in range(2):
-        before = page.evaluate(_COUNT_RUNS)
-        messages = sent[0]
-        button.click()
-        deadline = time.monotonic() + _NOT_SENT_MS / 1000
-        while sent[0] == messages and time.monotonic() < deadline:
-            page.wait_for_timeout(50)  # lets Playwright deliver the websocket's events
-        if sent[0] == messages:
-            page.screenshot(path=str(ARTIFACTS / f"desk-press-not-sent-{attempt}.png"))
-            continue
-        page.wait_for_function(_RUN_FINISHED, arg=before, timeout=_RUN_MS)
-        return
-    raise AssertionError(f"pressing {name!r} twice sent the server nothing")
+    """Click a button and wait until the run it started has ended."""
+    _RUNS[id(page)].click_and_wait(page.get_by_role("button", name=name, exact=True), _RUN_MS)
 
 
 def open_event(page: Any, title: str) -> None:
@@ -615,9 +564,11 @@ def test_a_click_on_a_row_of_the_events_table_opens_that_event(
     # each row are 35 px high).
     box = table.bounding_box()
     assert box is not None
-    before = page.evaluate(_COUNT_RUNS)
+    runs = _RUNS[id(page)]
+    requested = runs.requested
     page.mouse.click(box["x"] + 120, box["y"] + 35 + 35 + 17)
-    page.wait_for_function("n => window.__finishedRuns > n", arg=before)
+    assert runs.wait_until(lambda: runs.requested > requested, 10_000), "the click ran nothing"
+    runs.wait_finished(runs.finished_at_request + 1, _RUN_MS)
     expect(page.get_by_role("heading", name=second.title)).to_be_visible()
     expect(page.get_by_role("combobox", name="Open an event")).to_have_value(
         re.compile(re.escape(second.title))
@@ -654,9 +605,9 @@ def test_an_article_is_dated_by_the_editor_and_a_merge_stays_on_its_tab(
     # Dated from the article's date: "Sunday night" before Monday 28 February 2022.
     expect(page.get_by_text(re.compile("2022-02-27")).first).to_be_visible()
     for index in range(2):
-        before = page.evaluate(_COUNT_RUNS)
-        page.get_by_text("Pick to merge", exact=True).nth(index).click()
-        page.wait_for_function("n => window.__finishedRuns > n", arg=before)
+        _RUNS[id(page)].click_and_wait(
+            page.get_by_text("Pick to merge", exact=True).nth(index), _RUN_MS
+        )
     press(page, "Merge the 2 picked drafts into one")
     expect(page.get_by_text(re.compile("2 drafts merged into one"))).to_be_visible()
     expect(page.get_by_role("tab", name="From an article", selected=True)).to_be_visible()

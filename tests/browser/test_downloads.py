@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 from geo import EventFilter, EventType, load_events
 from geo.store import EventStore
 
-from .conftest import APP_DIR, FIRST_RENDER_TIMEOUT_MS, StreamlitServer
+from .conftest import APP_DIR, FIRST_RENDER_TIMEOUT_MS, ScriptRuns, StreamlitServer
 
 pytestmark = pytest.mark.browser
 
@@ -36,20 +36,6 @@ SIZE = 200_000
 GROWTH_LIMIT = 150 * 1024 * 1024
 BUILD_TIMEOUT_MS = 300_000
 SAVE = 'a[download]:has-text("Save")'
-# Counts the page's finished script runs (the app root's state leaving "running"), from the
-# first one on: installed before the page loads.
-COUNT_FINISHED_RUNS = """
-window.__finishedRuns = 0;
-new MutationObserver(() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || window.__watchingRuns) return;
-  window.__watchingRuns = true;
-  new MutationObserver((records) => {
-    for (const r of records) if (r.oldValue === "running") window.__finishedRuns += 1;
-  }).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"],
-                   attributeOldValue: true});
-}).observe(document, {childList: true, subtree: true});
-"""
 
 
 def _benchmark(name: str) -> Any:
@@ -156,15 +142,12 @@ def test_a_large_download_keeps_the_servers_memory_flat_and_holds_every_event(
     wanted = EventStore.open(large_file).count(
         EventFilter(types=frozenset(EventType(t) for t in types))
     )
-    page.add_init_script(COUNT_FINISHED_RUNS)
+    runs = ScriptRuns(page)
     open_page(page, large_atlas, query)
     # A large map reports its view once drawn, which reruns the page: a click made before that
-    # run ends may be lost in it, so wait for the open and the report to have finished.
-    page.wait_for_function(
-        "() => window.__finishedRuns >= 2 && document.querySelector("
-        "'[data-testid=\"stApp\"]').getAttribute('data-test-script-state') === 'notRunning'",
-        timeout=FIRST_RENDER_TIMEOUT_MS,
-    )
+    # run ends may be lost in it, so wait for the report's run (the second asked for) to end.
+    assert runs.wait_until(lambda: runs.requested >= 2, FIRST_RENDER_TIMEOUT_MS), "no report"
+    runs.wait_finished(runs.finished_at_request + 1, FIRST_RENDER_TIMEOUT_MS)
     before = measure.rss_bytes(large_atlas.pid)
     with measure.Sampler(large_atlas.pid) as sampler:
         saved = build_and_save(page, label, tmp_path, BUILD_TIMEOUT_MS)
