@@ -383,6 +383,7 @@ class ReaderRecord:
     open_status: str = ""
     open_failure: str | None = None
     open_runs: int = 0
+    open_bytes: int = 0  # received over the websocket during the open's runs
     replica: str = ""
     steps: list[Step] = field(default_factory=list)
 
@@ -482,6 +483,7 @@ async def open_reader(session: StreamlitSession, gate: asyncio.Event, record: Re
     # Until the map has settled: the open and the reports the drawn map sends.
     record.open_s = sum(r.seconds or 0.0 for r in results)
     record.open_runs = len(results)
+    record.open_bytes = sum(r.bytes for r in results)
     record.open_status, record.open_failure = last.status, last.failure
 
 
@@ -590,6 +592,7 @@ def summarise(records: list[ReaderRecord], **server: float) -> dict[str, Any]:
         "open_s": percentiles(opens),
         "connect_s": percentiles([r.connect_s for r in records if r.connect_s is not None]),
         "open_failures": open_failures,
+        "open_kb": percentiles([r.open_bytes / 1000 for r in records if r.open_bytes]),
         "interaction_s": percentiles([s.seconds for s in trips if s.seconds is not None]),
         "interaction_failures": sum(1 for s in steps if s.failure),
         "round_trips": len(trips),
@@ -708,6 +711,12 @@ def level_line(level: dict[str, Any]) -> str:
     )
 
 
+def fmt_kb(figures: dict[str, float | None] | None) -> str:
+    """The median KB an open received; – for runs recorded before it was measured."""
+    p50 = (figures or {}).get("p50")
+    return "–" if p50 is None else f"{p50:,.0f}"
+
+
 def fmt_first(seconds: float | None) -> str:
     return "–" if seconds is None else f"{seconds:.2f}"
 
@@ -743,8 +752,9 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "| data | config | readers | open p50 / p95 / max (s) | open failed | "
         "interaction p50 / p95 / max (s) | interactions failed | server CPU s per open | "
-        "RSS idle / peak / after leaving (MB) | Chromium first markers (s) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "RSS idle / peak / after leaving (MB) | Chromium first markers (s) | "
+        "KB received per open (p50) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     notes = []
     for key, run in report["runs"].items():
@@ -757,7 +767,8 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{level['interaction_failures']}/{level['round_trips']} | "
                 f"{level['cpu_s_per_open']:.2f} | {fmt_mb(level['idle_rss_mb'])} / "
                 f"{fmt_mb(level['peak_rss_mb'])} / {fmt_mb(level['rss_after_mb'])} | "
-                f"{fmt_first(level.get('chromium_first_markers_s'))} |"
+                f"{fmt_first(level.get('chromium_first_markers_s'))} | "
+                f"{fmt_kb(level.get('open_kb'))} |"
             )
             if level["failure_kinds"]:
                 kinds = ", ".join(f"{k} ×{n}" for k, n in level["failure_kinds"].items())
@@ -802,6 +813,9 @@ HOW_MEASURED = [
     "the opened event's popup pans the map); interaction = from sending the "
     "widget change (all widget states, fragment id if any) to `script_finished`. Failures: "
     "timeouts (--timeout), an exception element on the page, a disconnect, a widget not found.",
+    "- KB received per open: every websocket message of the open's runs. Like a browser, a "
+    "reader keeps the big messages it was sent and lists their hashes on each run, so the "
+    "server sends a reference for one it already has (benchmarks/stclient.py).",
     "- Interactions: add a type to the type filter; pan (sends the map's new bounds only when "
     "the map returns them, otherwise the browser needs no server round trip); search; click "
     "on an event drawn on the map (its popup text with `Event ID:`); clear the search.",

@@ -8,8 +8,12 @@ What a browser does, without the browser:
    server takes the second entry as the XSRF token and the third as the session to resume
    (streamlit/web/server/starlette/starlette_websocket.py, `_parse_subprotocols`).
 3. Send `BackMsg.rerun_script` (a `ClientState`: the query string, every widget's state, the
-   page script hash, and the fragment id when the changed widget was drawn inside a fragment),
-   then read `ForwardMsg`s until `script_finished`.
+   page script hash, the fragment id when the changed widget was drawn inside a fragment, and
+   the hashes of the messages it keeps), then read `ForwardMsg`s until `script_finished`.
+4. Keep big element messages (those the server marks `cacheable`) by hash, as the frontend's
+   ForwardMsgCache does: the server then sends a short reference instead of a message the
+   client already has. An entry unused for more than the server's `maxCachedMessageAge` runs
+   is dropped (frontend `ForwardMsgCache.incrementRunCount`).
 
 The client keeps a model of what the page drew (each delta's element by delta_path, with the
 fragment it belongs to) and of every widget's state, the way the frontend's WidgetStateManager
@@ -251,6 +255,9 @@ class RunResult:
     exceptions: list[str] = field(default_factory=list)
     messages: int = 0
     bytes: int = 0
+    references: int = 0  # messages the server sent as a reference to the client's cache
+    # Bytes of the elements that came in full, by kind ("component_instance", "dataframe", …).
+    element_bytes: dict[str, int] = field(default_factory=dict)
     detail: str = ""
 
     @property
@@ -264,6 +271,14 @@ class RunResult:
         if self.exceptions:
             return "exception: " + self.exceptions[0][:200]
         return self.status + (f": {self.detail}" if self.detail else "")
+
+
+def _count_element(message: ForwardMsg, size: int, result: RunResult) -> None:
+    """Add a full element message's bytes to its kind's (a reference is no element yet)."""
+    if message.WhichOneof("type") != "delta" or message.delta.WhichOneof("type") != "new_element":
+        return
+    kind = message.delta.new_element.WhichOneof("type") or "unknown"
+    result.element_bytes[kind] = result.element_bytes.get(kind, 0) + size
 
 
 # -- the session -----------------------------------------------------------------------------
@@ -297,6 +312,10 @@ class StreamlitSession:
         self._ws: ClientConnection | None = None
         self._seen: set[tuple[int, ...]] = set()
         self._page_loaded = False
+        # The frontend's message cache: hash -> (message, fragment id, run it was last used in).
+        self._cached: dict[str, tuple[ForwardMsg, str, int]] = {}
+        self._runs = 0
+        self._max_cached_age = 2
 
     # -- connection ---------------------------------------------------------------------------
 
@@ -375,6 +394,7 @@ class StreamlitSession:
         else:
             client_state.page_script_hash = self.page_script_hash
         client_state.widget_states.widgets.extend(self.widget_states.values())
+        client_state.cached_message_hashes.extend(self._cached)
         if fragment_id:
             client_state.fragment_id = fragment_id
         started = time.perf_counter()
@@ -422,6 +442,8 @@ class StreamlitSession:
             result.bytes += len(raw)
             message = ForwardMsg()
             message.ParseFromString(raw)
+            _count_element(message, len(raw), result)
+            message = self._through_cache(message, result)
             status = self._take(message, result)
             if status is None:
                 continue
@@ -430,13 +452,44 @@ class StreamlitSession:
                 result.status = status
                 if status == SUCCESS:
                     self._drop_stale(fragment_id)
+                    self._age_cache(fragment_id)
                 return result
+
+    def _through_cache(self, message: ForwardMsg, result: RunResult) -> ForwardMsg:
+        """The message a reference stands for (from the cache); a cacheable one is kept."""
+        if message.WhichOneof("type") == "ref_hash":
+            kept = self._cached.get(message.ref_hash)
+            if kept is None:
+                return message  # `_take` reports it
+            result.references += 1
+            whole = ForwardMsg()
+            whole.CopyFrom(kept[0])
+            whole.metadata.CopyFrom(message.metadata)  # where it goes this time
+            self._cached[message.ref_hash] = (kept[0], kept[1], self._runs)
+            return whole
+        if message.metadata.cacheable and message.hash:
+            fragment = message.delta.fragment_id if message.WhichOneof("type") == "delta" else ""
+            self._cached[message.hash] = (message, fragment, self._runs)
+        return message
+
+    def _age_cache(self, fragment_id: str) -> None:
+        """After a run: drop what it has not used for too long (a fragment's run ages only
+        that fragment's messages)."""
+        self._runs += 1
+        for key, (_, fragment, used) in list(self._cached.items()):
+            if fragment_id and fragment != fragment_id:
+                continue
+            if self._runs - used > self._max_cached_age:
+                del self._cached[key]
 
     def _take(self, message: ForwardMsg, result: RunResult) -> str | None:
         """Fold one ForwardMsg into the model; the run's status if it is script_finished."""
         kind = message.WhichOneof("type")
         if kind == "new_session":
             self.session_id = message.new_session.initialize.session_id or self.session_id
+            self._max_cached_age = (
+                message.new_session.config.max_cached_message_age or self._max_cached_age
+            )
             self.page_script_hash = message.new_session.page_script_hash
         elif kind == "page_info_changed":
             # The page rewrote its URL (st.query_params): the browser's next rerun sends it.
@@ -445,7 +498,7 @@ class StreamlitSession:
             self._take_delta(message, result)
         elif kind == "script_finished":
             return _STATUS.get(message.script_finished, f"unknown {message.script_finished}")
-        elif kind is None and message.ref_hash:
+        elif kind == "ref_hash":
             result.detail = "the server referred to a cached message this client never had"
         return None
 

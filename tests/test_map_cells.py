@@ -14,6 +14,7 @@ from geo.map.cells import (
     INDIVIDUAL_LIMIT,
     Viewport,
     cell_html,
+    layer_cell,
     query_box,
     short_count,
     view_fitting,
@@ -113,6 +114,19 @@ def test_small_pans_ask_for_the_same_box_and_it_covers_the_view():
     nudged = viewport_of_view(MapView(49.52, 31.03, 8))
     assert query_box(first) == query_box(nudged)
     assert contains(query_box(first), first.box)
+
+
+def test_the_layer_drawn_stays_while_it_covers_the_view_at_its_zoom():
+    # The link's view guessed at a typical size, then the real (narrower) map's report.
+    guessed = viewport_of_view(MapView(50.0, 36.0, 6))
+    shown = layer_cell(guessed)
+    real = viewport_of_view(MapView(50.0, 36.0, 6), size=(366, 620))
+    assert layer_cell(real, shown) is shown
+    assert layer_cell(real) != shown  # on its own, the narrower view has a smaller cell
+    # Another zoom, or a view past the cell's edge, gets a cell of its own.
+    assert layer_cell(viewport_of_view(MapView(50.0, 36.0, 7)), shown).zoom == 7
+    far = viewport_of_view(MapView(50.0, 60.0, 6))
+    assert layer_cell(far, shown) == layer_cell(far) != shown
 
 
 def test_few_events_in_view_are_drawn_one_by_one(store):

@@ -180,6 +180,27 @@ def query_box(viewport: Viewport) -> BBox:
     )
 
 
+def layer_cell(viewport: Viewport, kept: Viewport | None = None) -> Viewport:
+    """The view a large layer is made for: the query box (snapped to tiles) at the zoom.
+
+    Small pans give the same cell, hence the same shared layer. `kept`, the cell of the layer
+    the map shows, stays while it still covers the view at the same zoom: the report a map
+    sends once drawn (its real size, an auto-pan) then asks for nothing new.
+    """
+    if kept is not None and kept.zoom == viewport.zoom and _covers(kept.box, viewport.box):
+        return kept
+    return Viewport(query_box(viewport), viewport.zoom)
+
+
+def _covers(outer: BBox, inner: BBox) -> bool:
+    return (
+        outer.south <= inner.south
+        and outer.west <= inner.west
+        and inner.north <= outer.north
+        and inner.east <= outer.east
+    )
+
+
 def short_count(count: int) -> str:
     if count < 1000:
         return str(count)

@@ -29,7 +29,7 @@ from geo.map.assets import StaticURLs
 from geo.map.base import DEFAULT_VIEW, SELECTED_ZOOM, MapStart, build_base_map
 from geo.map.cells import (
     Viewport,
-    query_box,
+    layer_cell,
     view_fitting,
     viewport_from_map_value,
     viewport_of_view,
@@ -114,23 +114,32 @@ def base_render(start: MapStart, urls: StaticURLs, tiles: str) -> MapRender:
 
 def current_viewport(start: MapStart) -> Viewport:
     """The view of a large map: as its browser last reported it, else estimated at opening."""
+    return _reported_viewport() or viewport_of_view(_opening_view(start))
+
+
+def _reported_viewport() -> Viewport | None:
+    """The view of the map as its browser last reported it, if it has."""
     value = st.session_state.get(MAP_KEY)
-    reported = viewport_from_map_value(value if isinstance(value, Mapping) else None)
-    return reported or viewport_of_view(_opening_view(start))
+    return viewport_from_map_value(value if isinstance(value, Mapping) else None)
 
 
-def _layer(catalog: Catalog, event_filter: EventFilter, selected: Event | None, view: Any) -> str:
+def _layer(
+    catalog: Catalog, event_filter: EventFilter, selected: Event | None, viewport: Viewport | None
+) -> str:
     """The event layer for this view, shared by every reader. A new one is made within the
     session's budget and the store's time limit; past either, the map keeps the layer it
     shows and says why."""
     selected_id = selected.id if selected is not None else None
     density = catalog.large and page.density_shown() == "density"
+    shows = (catalog.version, event_filter, selected_id, density)
+    view = layer_cell(viewport, _shown_cell(shows)) if viewport is not None else None
     key = (catalog.version, event_filter, selected_id, view, density)
 
     def make() -> str:
         with catalog.time_limit(budget.REQUEST_SECONDS):
             content = layer_content(catalog, event_filter, view, selected, density)
-        script = layer_script(layer_payload(content, view.zoom if catalog.large else None))
+        zoom = view.zoom if view is not None else None
+        script = layer_script(layer_payload(content, zoom))
         if len(script) > LAYER_BYTES:
             raise LayerTooBigError(
                 f"this view would send {len(script) / MB:.0f} MB to the browser: zoom in, or "
@@ -154,18 +163,19 @@ class LayerTooBigError(EventAtlasError):
     """A layer bigger than a browser should be sent."""
 
 
+def _shown_cell(shows: tuple[Any, ...]) -> Viewport | None:
+    """The cell of the layer this session's map shows, if it shows the same events (data,
+    filters, selection, density) that are asked for now."""
+    last = st.session_state.get(K_LAST_LAYER)
+    if not isinstance(last, tuple) or len(last) != 5 or last[:3] + last[4:] != shows:
+        return None
+    return last[3] if isinstance(last[3], Viewport) else None
+
+
 def _last_layer() -> str:
     """The layer this session's map shows now, while it is still remembered; else none."""
     kept = _LAYERS.peek(st.session_state.get(K_LAST_LAYER, ()))
     return kept if isinstance(kept, str) else ""
-
-
-def layer_cell(viewport: Viewport) -> Viewport:
-    """The view a large layer is made for: the query box (snapped to tiles) at the zoom.
-
-    Small pans give the same cell, hence the same shared layer, and the map is left alone.
-    """
-    return Viewport(query_box(viewport), viewport.zoom)
 
 
 # -- selection ---------------------------------------------------------------------------------
@@ -292,7 +302,7 @@ def map_fragment(catalog: Catalog, event_filter: EventFilter, urls: StaticURLs) 
     show_map(
         render,
         key=MAP_KEY,
-        layer=_layer(catalog, event_filter, selected, layer_cell(viewport) if viewport else None),
+        layer=_layer(catalog, event_filter, selected, viewport),
         returned_objects=LARGE_MAP_RETURNED_OBJECTS if catalog.large else MAP_RETURNED_OBJECTS,
         on_change=lambda: _on_map_change(catalog, mount),
         height=MAP_HEIGHT,
@@ -331,9 +341,14 @@ def table_fragment(catalog: Catalog, event_filter: EventFilter) -> None:
     box = None
     if catalog.large:
         # The map's view itself, not the wider box its layer is drawn for: the table lists
-        # exactly the events the reader sees in the map.
-        start = map_start(catalog, page.url_state()[0].view, event_filter)
-        box = current_viewport(start).box
+        # exactly the events the reader sees in the map. Its size is known once the map has
+        # reported it: listed before, the events of a guessed view would be sent twice.
+        reported = _reported_viewport()
+        if reported is None:
+            st.subheader("Events", anchor=False)
+            st.caption("The events in the map's view are listed here once the map is drawn.")
+            return
+        box = reported.box
         drawn = st.session_state.get(K_TABLE_DRAWN)
         if not _TABLES.knows((catalog.version, event_filter, box)) and budget.exhausted():
             # Past the session's budget: the table it shows, while it is remembered.
