@@ -493,11 +493,19 @@ def _lost(record: ReaderRecord) -> bool:
 
 
 async def interact(
-    session: StreamlitSession, record: ReaderRecord, count: int, search: str, gate: asyncio.Event
+    session: StreamlitSession,
+    record: ReaderRecord,
+    count: int,
+    search: str,
+    gate: asyncio.Event,
+    busy: Callable[[], bool] = lambda: False,
 ) -> None:
+    """`count` interactions, and more while `busy()` (a real browser is still measuring)."""
     await gate.wait()
-    for number in range(count):
-        action = INTERACTIONS[number % len(INTERACTIONS)]
+    number = 0
+    while number < count or busy():
+        number += 1
+        action = INTERACTIONS[(number - 1) % len(INTERACTIONS)]
         kind = action.__name__.replace("_", " ")
         if record.open_status in (*LOST, "connect failed") or _lost(record):
             record.steps.append(Step(kind, None, "not connected", "the reader has no session"))
@@ -542,25 +550,30 @@ async def run_level(target: Target, readers: int, args: argparse.Namespace) -> d
         opened = sum(1 for r in records if r.open_failure is None)
         log(f"    {opened}/{readers} opened; interacting ({args.interactions} each)")
         gate = asyncio.Event()
+        # A real Chromium opens the link, --browser-visits times one after the other, while
+        # the readers interact (--browser-at levels); they go on until its last visit ends.
+        browser: asyncio.Future[list[float | None]] | None = None
+        if readers in args.browser_at:
+            url = f"{target.url}/?{args.link}"
+            browser = asyncio.get_running_loop().run_in_executor(
+                None, lambda: chromium_visits(url, args.browser_visits)
+            )
+        busy = (lambda: not browser.done()) if browser is not None else (lambda: False)
         tasks = [
-            asyncio.create_task(interact(s, r, args.interactions, args.search, gate))
+            asyncio.create_task(interact(s, r, args.interactions, args.search, gate, busy))
             for s, r in zip(sessions, records, strict=True)
         ]
-        # A real Chromium opens the link while the readers interact (--browser-at levels).
-        browser: asyncio.Future[Any] | None = None
-        if readers in args.browser_at:
-            browser = asyncio.get_running_loop().run_in_executor(
-                None, lambda: visit(f"{target.url}/?{args.link}", settle_s=2)
-            )
         await asyncio.sleep(0)
         gate.set()
         await asyncio.gather(*tasks)
-        first_markers = None
+        firsts: list[float | None] = []
         if browser is not None:
             try:
-                first_markers = (await browser).first_markers_s
+                firsts = await browser
             except Exception as exc:  # a benchmark records what failed and goes on
                 log(f"    Chromium's visit failed: {type(exc).__name__}: {exc}"[:300])
+        measured = [f for f in firsts if f is not None]
+        first_markers = statistics.median(measured) if measured else None
         cpu_end = total_cpu(pids)
     await asyncio.gather(*(s.close() for s in sessions))
     log(f"    readers left; RSS in {args.settle:.0f} s")
@@ -574,7 +587,13 @@ async def run_level(target: Target, readers: int, args: argparse.Namespace) -> d
         interaction_cpu=cpu_end - cpu_opened,
     )
     summary["chromium_first_markers_s"] = first_markers
+    summary["chromium_visits_s"] = firsts
     return summary
+
+
+def chromium_visits(url: str, count: int) -> list[float | None]:
+    """Seconds to the first markers of `count` fresh Chromium visits, one after the other."""
+    return [visit(url, settle_s=2).first_markers_s for _ in range(count)]
 
 
 def summarise(records: list[ReaderRecord], **server: float) -> dict[str, Any]:
@@ -745,7 +764,8 @@ def markdown(report: dict[str, Any]) -> str:
         + ". A reader's open is timed until the map has settled: the open, the map's bounds "
         "once drawn, and, when the link opens an event, its bounds after the popup's auto-pan "
         "(what Chromium sends, benchmarks/browser_visit.py); "
-        f"{settings['interactions']} interactions per reader; search text "
+        f"{settings['interactions']} interactions per reader (more at a level where Chromium "
+        "measures, until its last visit ends); search text "
         f"{settings['search']!r}. Config = code:replicas (`before` = "
         f"{settings['before_ref']}, `now` = this tree; 2 replicas = behind HAProxy).",
         *partial_run_note(settings),
@@ -820,8 +840,10 @@ HOW_MEASURED = [
     "the map returns them, otherwise the browser needs no server round trip); search; click "
     "on an event drawn on the map (its popup text with `Event ID:`); clear the search.",
     "- Chromium first markers: at the --browser-at levels, a real Chromium (Debian's, headless, "
-    "1400 × 1000) opens the same link while the readers interact; seconds from navigation to "
-    "the first marker, cell or square drawn in the map (benchmarks/browser_visit.py).",
+    "1400 × 1000, a fresh profile each time) opens the same link --browser-visits times, one "
+    "after the other, while the readers interact (they go on past their interactions until "
+    "the last visit ends); the median of its seconds from navigation to the first marker, cell "
+    "or square drawn in the map (benchmarks/browser_visit.py).",
     "- Server CPU = utime+stime of the app processes (/proc/<pid>/stat) during the opens, "
     "divided by the readers. RSS = VmRSS summed over replicas: idle before the level, peak "
     "sampled every 0.2 s during it, and --settle s after every reader disconnected "
@@ -906,6 +928,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=parse_levels("25"),
         help="levels at which a real Chromium opens the link while the readers interact "
         "(its seconds to the first markers are reported)",
+    )
+    parser.add_argument(
+        "--browser-visits",
+        type=int,
+        default=3,
+        help="fresh Chromium visits at each --browser-at level (their median is reported)",
     )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per script run")
     parser.add_argument("--settle", type=float, default=30.0, help="seconds before 'RSS after'")

@@ -430,6 +430,15 @@ def placed(events: Sequence[Event]) -> list[tuple[Event, Point]]:
     return [(event, event.place.point) for event in events if event.place.point is not None]
 
 
+# A numbered pin: the number of the draft's card, white on the desk's red, readable on tiles.
+PIN_PX = 26
+_NUMBERED_PIN = (
+    '<div style="width:26px;height:26px;border-radius:50%;background:#b2182b;color:#fff;'
+    "border:2px solid #fff;box-shadow:0 0 3px rgba(0,0,0,.6);box-sizing:border-box;"
+    'font:700 13px/22px sans-serif;text-align:center">{number}</div>'
+)
+
+
 def fan_offsets(markers: Sequence[tuple[str, Point]]) -> dict[str, tuple[int, int]]:
     """Pixel offsets that fan out markers sharing one point, so each stays clickable.
 
@@ -614,22 +623,46 @@ def point_map(lat: float, lon: float, urls: StaticURLs, zoom: int = 9) -> folium
 
 
 def points_map(
-    points: Sequence[tuple[float, float, str]], urls: StaticURLs, zoom: int = 9
+    points: Sequence[tuple[float, float, str]],
+    urls: StaticURLs,
+    zoom: int = 9,
+    numbers: Sequence[int] | None = None,
 ) -> folium.Map:
     """A small offline map of a few points, each with a tooltip (escaped here: folium does
-    not), fitted to them: the desk's place, or the drafts of an article."""
+    not), fitted to them: the desk's place, or the drafts of an article.
+
+    With `numbers` (one per point), each point is a pin showing its number, the number of its
+    card beside the map; pins sharing a place fan out so that every number stays readable.
+    """
     if not points:
         raise ValueError("points_map needs at least one point")
+    if numbers is not None and len(numbers) != len(points):
+        raise ValueError("points_map needs one number per point")
     lat, lon, _ = points[0]
     m = _base_map(MapView(lat=lat, lon=lon, zoom=zoom), urls, "offline")
-    for lat, lon, label in points:
-        folium.CircleMarker(
+    offsets = fan_offsets([(str(k), (p[0], p[1])) for k, p in enumerate(points)])
+    for k, (lat, lon, label) in enumerate(points):
+        tooltip = escape_text(label) if label else None
+        if numbers is None:
+            folium.CircleMarker(
+                location=[lat, lon],
+                radius=8,
+                color="#b2182b",
+                fill=True,
+                fill_opacity=0.8,
+                tooltip=tooltip,
+            ).add_to(m)
+            continue
+        dx, dy = offsets[str(k)]
+        folium.Marker(
             location=[lat, lon],
-            radius=8,
-            color="#b2182b",
-            fill=True,
-            fill_opacity=0.8,
-            tooltip=escape_text(label) if label else None,
+            icon=folium.DivIcon(
+                html=_NUMBERED_PIN.format(number=int(numbers[k])),
+                icon_size=(PIN_PX, PIN_PX),
+                icon_anchor=(PIN_PX // 2 - dx, PIN_PX // 2 - dy),
+                class_name="ea-numbered-pin",
+            ),
+            tooltip=tooltip,
         ).add_to(m)
     if len(points) > 1:
         lats = [p[0] for p in points]

@@ -157,11 +157,13 @@ def _first_line(error: Exception) -> str:
 
 
 def _drafts_map(items: list[Pending], app_dir: Path) -> None:
-    points = [
-        (p.event.place.latitude, p.event.place.longitude, f"{n}. {p.event.title}")
+    """The drafts on a map, each pin showing the number of its card below."""
+    placed = [
+        (n, p.event.place.latitude, p.event.place.longitude, f"{n}. {p.event.title}")
         for n, p in enumerate(items, start=1)
         if p.event.place.latitude is not None and p.event.place.longitude is not None
     ]
+    points = [(lat, lon, label) for _, lat, lon, label in placed]
     unplaced = len(items) - len(points)
     st.caption(
         f"{len(items)} draft{'s' if len(items) != 1 else ''}"
@@ -174,7 +176,8 @@ def _drafts_map(items: list[Pending], app_dir: Path) -> None:
     if not points:
         return
     urls = page.static_urls(app_dir, settings.static_url())
-    render = render_base_map(points_map(points, urls, zoom=7))
+    numbers = [n for n, *_ in placed]
+    render = render_base_map(points_map(points, urls, zoom=7, numbers=numbers))
     show_map(render, key="article_map", layer="", returned_objects=[], on_change=_noop, height=320)
 
 

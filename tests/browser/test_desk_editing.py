@@ -576,6 +576,12 @@ def test_a_click_on_a_row_of_the_events_table_opens_that_event(
     page.screenshot(path=str(ARTIFACTS / "desk-table-click.png"))
 
 
+def drafts_map(page: Any) -> Any:
+    """The map of the drafts on the "From an article" tab (the tab in view)."""
+    frames = page.locator('iframe[title="streamlit_folium.st_folium"]').filter(visible=True)
+    return frames.first.content_frame
+
+
 def test_an_article_is_dated_by_the_editor_and_a_merge_stays_on_its_tab(
     desk: tuple[AppServer, DeskStore], browser: Any
 ) -> None:
@@ -604,6 +610,14 @@ def test_an_article_is_dated_by_the_editor_and_a_merge_stays_on_its_tab(
     expect(picks).to_have_count(2)
     # Dated from the article's date: "Sunday night" before Monday 28 February 2022.
     expect(page.get_by_text(re.compile("2022-02-27")).first).to_be_visible()
+    # The map's pins carry the numbers of the cards (both drafts are in Mariupol: fanned out).
+    pins = drafts_map(page).locator(".ea-numbered-pin")
+    expect(pins).to_have_text(["1", "2"])
+    expect(page.get_by_text(re.compile(r"^1\. ")).first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^2\. ")).first).to_be_visible()
+    first, second = (pins.nth(k).bounding_box() for k in range(2))
+    assert first is not None and second is not None and first != second
+    page.screenshot(path=str(ARTIFACTS / "desk-article-drafts.png"), full_page=True)
     for index in range(2):
         _RUNS[id(page)].click_and_wait(
             page.get_by_text("Pick to merge", exact=True).nth(index), _RUN_MS
@@ -613,6 +627,7 @@ def test_an_article_is_dated_by_the_editor_and_a_merge_stays_on_its_tab(
     expect(page.get_by_role("tab", name="From an article", selected=True)).to_be_visible()
     expect(page.get_by_role("checkbox", name="Pick to merge")).to_have_count(1)
     expect(page.get_by_role("checkbox", name="Pick to merge")).not_to_be_checked()
+    expect(drafts_map(page).locator(".ea-numbered-pin")).to_have_text(["1"])
     page.screenshot(path=str(ARTIFACTS / "desk-article-merged.png"))
 
 
