@@ -9,8 +9,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from geo.draft.context import ArticleContext
 from geo.draft.dates import Anchors, DateFinding, find_date, ongoing_since_anchor
-from geo.draft.places import PLACE_THRESHOLD, PlaceMention, find_places
+from geo.draft.places import PLACE_THRESHOLD, PlaceMention, find_places, lower_case_words
 from geo.draft.sentences import Sentence, split_sentences
 from geo.draft.wording import (
     FigureFinding,
@@ -23,11 +24,12 @@ from geo.draft.wording import (
     says_pronoun,
 )
 from geo.errors import DraftError
-from geo.gazetteer import Entry, Gazetteer
+from geo.gazetteer import SAME_PLACE_KM, Entry, Gazetteer
+from geo.geodesy import distance_km
 from geo.io.cells import slugify
 from geo.model import Event, Figure, Geocoded, Origin, Place, Source, country_name
 from geo.text import fold
-from geo.vocabulary import style_of
+from geo.vocabulary import EventType, style_of
 
 DRAFT_TAG = "draft"
 FIGURES_NAMED_CONFIDENCE = 0.85  # a figure with its claimant in the sentence or the one before
@@ -94,7 +96,16 @@ class _Group:
 def draft_article(article: Article, gazetteer: Gazetteer) -> list[Draft]:
     """The article's draft events, in the order of their first sentence."""
     sentences = split_sentences(article.text)
-    mentions = [find_places(sentence.text, gazetteer) for sentence in sentences]
+    # A word the article also writes in lower case ("police") is a town only with a place word.
+    common = lower_case_words(article.text)
+    first_reading = [
+        find_places(sentence.text, gazetteer, common_words=common) for sentence in sentences
+    ]
+    context = ArticleContext.read(sentences, first_reading, gazetteer)
+    mentions = [
+        context.settle(sentence.text, found)
+        for sentence, found in zip(sentences, first_reading, strict=True)
+    ]
     focus = _focus_country(mentions, gazetteer)
     anchors = Anchors()
     groups: list[_Group] = []
@@ -116,7 +127,7 @@ def draft_article(article: Article, gazetteer: Gazetteer) -> list[Draft]:
             _join(last, sentence, date, kind, figures, find_actors(text))
         speaker = named or speaker
         previous = sentence
-    return [_draft(article, group) for group in groups]
+    return [_draft(article, group) for group in _one_per_event(groups)]
 
 
 def _focus_country(
@@ -224,8 +235,54 @@ def _continues(
     if says_pronoun(sentence.text) or sentence.text.lstrip().startswith(('"', "“")):
         return True
     reports = not is_weak(kind) or bool(figures)
-    same_story = is_weak(last.kind) or last.kind.event_type == kind.event_type
-    return reports and same_story
+    return reports and _kinds_agree(last.kind, kind)
+
+
+# Kinds of event that kill and wound: a sentence that only counts the dead or the wounded
+# ("A 69-year-old woman was killed") tells of the one before it, not of a new attack.
+_VIOLENT = frozenset(
+    {
+        EventType.SHELLING,
+        EventType.AIR_STRIKE,
+        EventType.ARMED_CLASH,
+        EventType.ATTACK_ON_CIVILIANS,
+        EventType.CASUALTY_REPORT,
+        EventType.PROTEST,
+    }
+)
+_CASUALTY_WORDS = re.compile(r"\b(?:kill|died|dead|death|wound|injur|casualt)", re.IGNORECASE)
+
+
+def _casualties_only(kind: TypeFinding) -> bool:
+    """A kind read from words that count victims, not from words that say what hit them."""
+    return kind.event_type in (EventType.ATTACK_ON_CIVILIANS, EventType.CASUALTY_REPORT) and bool(
+        kind.words and _CASUALTY_WORDS.search(kind.words)
+    )
+
+
+def _same_kind(first: TypeFinding, then: TypeFinding) -> bool:
+    """Two drafts of one town and day are one event when of one kind, or when one is a
+    statement about the other. Victims counted in a sentence that names the town on its own
+    ("Kharkiv's mayor said four people died …") stay an event of their own."""
+    return first.event_type == then.event_type or is_weak(first) or is_weak(then)
+
+
+def _kind_says_more(new: TypeFinding, old: TypeFinding) -> bool:
+    """A draft takes the kind that says what happened: a shelling over the victims it made,
+    anything over a statement."""
+    if is_weak(old):
+        return not is_weak(new)
+    return _casualties_only(old) and not _casualties_only(new) and new.event_type in _VIOLENT
+
+
+def _kinds_agree(first: TypeFinding, then: TypeFinding) -> bool:
+    """A sentence with no place of its own goes on with the one before it when it tells the
+    same kind, a statement, or the victims of the violence before it."""
+    if _same_kind(first, then):
+        return True
+    return (_casualties_only(then) and first.event_type in _VIOLENT) or (
+        _casualties_only(first) and then.event_type in _VIOLENT
+    )
 
 
 def _join(
@@ -239,17 +296,149 @@ def _join(
     group.sentences.append(sentence)
     if date.said is not None and group.date.said is None:
         group.date = date
-    if is_weak(group.kind) and not is_weak(kind):
+    if _kind_says_more(kind, group.kind):
         group.kind = kind
     group.figures.extend(figures)
     group.actors.extend(a for a in actors if a not in group.actors)
 
 
+def _one_per_event(groups: Sequence[_Group]) -> list[_Group]:
+    """Sentences that go on with an earlier event, in the next paragraph or further down, join
+    its draft: the same town, the same day, the same kind of event."""
+    kept: list[_Group] = []
+    for group in groups:
+        same = _same_event(kept, group)
+        if same is None:
+            kept.append(group)
+        else:
+            _absorb(same, group)
+    return kept
+
+
+def _same_event(earlier: Sequence[_Group], group: _Group) -> _Group | None:
+    """The latest draft the group goes on with. A statement joins any kind (a mayor speaks of
+    the shelling), but a shelling and a protest in one town are two events. A country or a
+    region is too big to tell one event there from another."""
+    if not _is_scene(group.place):
+        return None
+    for other in reversed(earlier):
+        if (
+            _is_scene(other.place)
+            and _same_town(other.place, group.place)
+            and (other.date.date, other.date.date_end) == (group.date.date, group.date.date_end)
+            and _same_kind(other.kind, group.kind)
+        ):
+            return other
+    return None
+
+
+def _is_scene(mention: PlaceMention) -> bool:
+    """A town where things happen, not a country, a region or an organisation's seat."""
+    return mention.entry is not None and mention.entry.kind == "city" and mention.reading != "seat"
+
+
+def _same_town(a: PlaceMention, b: PlaceMention) -> bool:
+    """One town, or one listed twice by the gazetteer; not two neighbours (Jabalia is not
+    Beit Lahiya, 3 km off)."""
+    if a.entry is None or b.entry is None:
+        return False
+    here, there = a.entry, b.entry
+    if here == there:
+        return True
+    km = distance_km((here.latitude, here.longitude), (there.latitude, there.longitude))
+    return fold(here.name) == fold(there.name) and km <= SAME_PLACE_KM
+
+
+def _absorb(group: _Group, other: _Group) -> None:
+    """One draft of two: every sentence once, in the article's order."""
+    numbers = {sentence.number for sentence in group.sentences}
+    new = [sentence for sentence in other.sentences if sentence.number not in numbers]
+    group.sentences = sorted([*group.sentences, *new], key=lambda sentence: sentence.number)
+    if other.date.said is not None and group.date.said is None:
+        group.date = other.date
+    if _kind_says_more(other.kind, group.kind):
+        group.kind = other.kind
+    if _place_weight(other.place) > _place_weight(group.place):
+        group.place = other.place  # "Kharkiv's mayor said", then "shelling in Kharkiv"
+    _add_figures(group, other.figures)
+    group.actors.extend(a for a in other.actors if a not in group.actors)
+
+
+def _place_weight(mention: PlaceMention) -> float:
+    return mention.confidence * mention.score
+
+
+def _add_figures(group: _Group, figures: Sequence[tuple[FigureFinding, str | None]]) -> None:
+    """A figure said again ("at least three killed" in the lead and further down) counts once."""
+    said = {_figure_key(figure) for figure, _ in group.figures}
+    group.figures.extend(pair for pair in figures if _figure_key(pair[0]) not in said)
+
+
+def _figure_key(figure: FigureFinding) -> tuple[int, str, bool]:
+    return figure.value, figure.qualifier, figure.injured
+
+
 # -- one group, one event ----------------------------------------------------------------------
+
+
+def _totals_taken_once(
+    figures: Sequence[tuple[FigureFinding, str | None]], sentences: Sequence[Sentence]
+) -> tuple[list[tuple[FigureFinding, str | None]], list[str]]:
+    """A count a later sentence gives of victims already in an earlier, larger total of the
+    same claimant is part of that total: a lead's "killed at least three people", then "a
+    69-year-old woman was killed", is one toll of three, not two claims. Counts in one
+    sentence ("four people died … and a family of five burned") are distinct victims, and
+    claimants who disagree keep a figure each."""
+    same = _one_name_per_claimant([who for _, who in figures])
+    at = {id(figure): _sentence_of(figure, sentences) for figure, _ in figures}
+    kept: list[tuple[FigureFinding, str | None]] = []
+    notes: list[str] = []
+    for figure, who in figures:
+        total = next(
+            (
+                f
+                for f, w in figures
+                if f.injured == figure.injured
+                and same[w] == same[who]
+                and f.value > figure.value
+                and at[id(f)] < at[id(figure)]
+            ),
+            None,
+        )
+        if total is None:
+            kept.append((figure, who))
+            continue
+        kind = "injured" if figure.injured else "killed"
+        notes.append(f"'{figure.words}' is read as part of the total of {total.value} {kind}")
+    return kept, notes
+
+
+def _sentence_of(figure: FigureFinding, sentences: Sequence[Sentence]) -> int:
+    """The first of the draft's sentences that holds the figure's words."""
+    return next((k for k, s in enumerate(sentences) if figure.words in s.text), len(sentences))
+
+
+def _one_name_per_claimant(claimants: Sequence[str | None]) -> dict[str | None, str | None]:
+    """ "the officials" are the "regional officials" named before: a claimant written shorter
+    further down is the one whose name ends the same way."""
+    same: dict[str | None, str | None] = {}
+    for who in claimants:
+        if who in same:
+            continue
+        short = _bare(who)
+        earlier = [k for k in same if short and _bare(k).endswith(short)]
+        same[who] = same[earlier[0]] if earlier else who
+    return same
+
+
+def _bare(claimant: str | None) -> str:
+    return re.sub(r"^(?:the|a|an)\s+", "", (claimant or "").strip().lower())
 
 
 def _draft(article: Article, group: _Group) -> Draft:
     notes = [n for n in (group.place.note, group.date.note) if n]
+    group.figures, folded = _totals_taken_once(group.figures, group.sentences)
+    notes.extend(folded)
     figures = tuple(figure for figure, _ in group.figures)
     claimants = [who for _, who in group.figures]
     confidence = Confidence(
@@ -333,9 +522,8 @@ def _place_name(mention: PlaceMention) -> str:
     if mention.reading == "near":
         cue = _NEAR_CUE.match(mention.words)
         return f"{cue[0].capitalize() if cue else 'Near'} {mention.name}"
-    direction = re.search(r"\b(?:in|across)\s+(?:the\s+)?(\S+)\s+\S+$", mention.words)
-    if mention.note and direction:
-        return f"{direction[1].capitalize()} {mention.name}"
+    if mention.direction:
+        return f"{mention.direction.capitalize()} {mention.name}"
     return mention.name
 
 
@@ -349,10 +537,13 @@ def _figure(figure: FigureFinding, claimant: str | None, article: Article) -> Fi
 
 
 def _sources(sentences: Sequence[Sentence], article: Article) -> list[Source]:
-    """One source per run of sentences of one paragraph: its quote is a slice of the text."""
+    """One source per run of adjacent sentences of one paragraph: its quote is a slice of the
+    text."""
     runs: list[list[Sentence]] = []
     for sentence in sentences:
-        if runs and runs[-1][-1].paragraph == sentence.paragraph:
+        last = runs[-1][-1] if runs else None
+        # Only adjacent sentences share a quote: one that went to another draft stays out.
+        if last and last.paragraph == sentence.paragraph and last.number + 1 == sentence.number:
             runs[-1].append(sentence)
         else:
             runs.append([sentence])

@@ -4,24 +4,43 @@ them, and the actors named."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from geo.vocabulary import EventType
 
 # Most specific first: the first type whose words the sentence uses is its type.
 _TYPE_WORDS: tuple[tuple[EventType, str], ...] = (
-    (EventType.AIR_STRIKE, r"air ?strikes?|drone strikes?|air raids?|bombing raids?"),
+    (
+        EventType.AIR_STRIKE,
+        r"air ?strikes?|air-strikes?|drone strikes?|air raids?|bombing raids?"
+        r"|aerial (?:bombardment|bombing|attacks?)|warplanes?|fighter jets?|glide bombs?"
+        r"|barrel bombs?|drones? (?:struck|hit|attacked|slammed into|targeted)|drone attacks?"
+        r"|(?:struck|hit|attacked|targeted) by (?:an? )?(?:\w+ )?drones?",
+    ),
     (
         EventType.SHELLING,
         r"shell(?:ed|ing|s)?|bombard\w*|artillery|pound(?:ed|ing)|missiles? strikes?"
-        r"|missiles? (?:struck|hit|slammed)"
+        r"|missiles? (?:struck|hit|slammed)|mortars?|mortar fire"
         r"|rockets? (?:hit|fire|attacks?)",
+    ),
+    # Before clashes: "police clashed with protesters" is a protest.
+    (
+        EventType.PROTEST,
+        r"protest(?:s|ers|ors|ed|ing)?|demonstrators|demonstrations?|tear ?gas|riot police"
+        r"|rioters|riots?",
     ),
     (
         EventType.TERRITORY_SEIZED,
         r"seized?|(?:re)?captured?|retook|took control|taken control|overran|fell to",
     ),
-    (EventType.ARMED_CLASH, r"fighting|fought|clash\w*|battles?|skirmish\w*|firefights?"),
+    (
+        EventType.ARMED_CLASH,
+        r"fighting|fought|clash\w*|battles?|skirmish\w*|firefights?|gunfights?|ambush\w*"
+        r"|exchanged fire|exchange of fire|counter-?offensive"
+        r"|attacked (?:an? |the )?(?:\w+ ){0,2}(?:posts?|bases?|positions?|checkpoints?|barracks"
+        r"|patrols?)",
+    ),
     (EventType.SANCTIONS, r"sanctions?"),
     (EventType.NEGOTIATIONS, r"talks|negotiat\w+|ceasefire|peace deal|meeting|consultations"),
     (
@@ -31,12 +50,15 @@ _TYPE_WORDS: tuple[tuple[EventType, str], ...] = (
     ),
     (
         EventType.CASUALTY_REPORT,
-        r"(?:killed|died|dead|deaths?|wounded|injured)\b[^.]*\bsince",
+        r"(?:killed|died|dead|deaths?|wounded|injured)\b[^.]*\bsince|death toll",
     ),
     (
         EventType.ATTACK_ON_CIVILIANS,
         r"(?:civilians?|people|children|residents|family)\b[^.]*"
-        r"\b(?:killed|died|dead|burned to death|wounded|injured)|killed|died|burned to death",
+        r"\b(?:killed|died|dead|burned to death|wounded|injured)|killed|died|burned to death"
+        r"|killing|wounding|wounded|injured|suffered (?:\w+ ){0,2}injur(?:y|ies)|shot dead"
+        r"|massacre[ds]?|(?:fired|opened fire) on (?:\w+ ){0,2}(?:civilians|residents|villagers"
+        r"|people|crowds?)",
     ),
     (
         EventType.MILITARY_MOVEMENT,
@@ -47,7 +69,7 @@ _TYPE_WORDS: tuple[tuple[EventType, str], ...] = (
     (EventType.DIPLOMACY, r"expelled|diplomats?|embassy|membership|accession|summoned"),
     (EventType.ECONOMIC, r"rouble|currency|interest rate|central bank|markets?|stock|inflation"),
     (EventType.HUMANITARIAN, r"humanitarian|aid convoy|corridor"),
-    (EventType.PROTEST, r"protest\w*|rall(?:y|ies)|demonstrat\w+"),
+    (EventType.PROTEST, r"rall(?:y|ies)"),
 )
 # A claim or an accusation is a statement whatever it is about.
 _STATEMENT_FIRST = re.compile(
@@ -87,41 +109,168 @@ def is_weak(finding: TypeFinding) -> bool:
 
 
 # -- figures -----------------------------------------------------------------------------------
+#
+# A figure is a count of people killed or injured as a reporter writes it: "at least 11 people
+# were killed", "killing three and wounding 12", "a 69-year-old woman was killed", "two children
+# and a paramedic were killed", "the death toll rose to 40", "left 5 dead". The detained, the
+# missing and the displaced are neither, and a number that is a year, an age, a time, a distance,
+# a percentage or a unit's number is no count at all.
 
-_NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "a hundred": 100,
-    "dozens": 24, "hundreds": 200, "a dozen": 12,
+_UNIT_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_TEEN_WORDS = (
+    "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+    "eighteen", "nineteen",
+)  # fmt: skip
+_TEN_WORDS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_WORD_VALUES: dict[str, int] = {
+    **{word: index + 1 for index, word in enumerate(_UNIT_WORDS)},
+    **{word: index + 10 for index, word in enumerate(_TEEN_WORDS)},
+    **{word: (index + 2) * 10 for index, word in enumerate(_TEN_WORDS)},
+}
+_MULTIPLIERS = {"dozen": 12, "hundred": 100, "thousand": 1000}
+# Plurals that give a lower bound only: "dozens" is two dozen or more.
+_VAGUE = {
+    "tens of thousands": 20_000, "thousands": 2_000, "hundreds": 200, "scores": 40, "dozens": 24,
 }  # fmt: skip
 _QUALIFIERS = {
     "at least": "at least",
     "more than": "more than",
     "over": "more than",
+    "upwards of": "more than",
     "nearly": "about",
     "almost": "about",
     "about": "about",
     "around": "about",
+    "roughly": "about",
+    "approximately": "about",
+    "an estimated": "about",
     "some": "about",
     "up to": "at most",
+    "as many as": "at most",
     "at most": "at most",
     "fewer than": "fewer than",
     "less than": "fewer than",
 }
-_NUMBER = r"\d[\d,]*|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
-_QUALIFIER = "|".join(sorted(_QUALIFIERS, key=len, reverse=True))
-_PEOPLE = r"(?:people|civilians|children|residents|soldiers|troops|servicemen|persons|others)"
+
+
+def _alternatives(words: Iterable[str]) -> str:
+    """A regex alternation, longest first so that "tens of thousands" wins over "thousands"."""
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+_SMALL = (
+    rf"(?:(?:{_alternatives(_TEN_WORDS)})(?:[- ](?:{_alternatives(_UNIT_WORDS)}))?"
+    rf"|{_alternatives(_TEEN_WORDS)}|{_alternatives(_UNIT_WORDS)})"
+)
+_WORD_NUMBER = (
+    rf"(?:(?:an?|{_SMALL})\s+(?:{_alternatives(_MULTIPLIERS)})(?:\s+(?:and\s+)?{_SMALL})?"
+    rf"|{_SMALL})"
+)
+# "1,200" and "11", never part of "9.5", "10:30", "27km" or "M23".
+_DIGITS = r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?!\w|[.,:]\d)"
+_NUMBER = rf"(?:{_DIGITS}|\b(?:{_alternatives(_VAGUE)}|{_WORD_NUMBER})\b)"
+_QUALIFIER = rf"\b(?:{_alternatives(_QUALIFIERS)})"
+
+# Who is counted: people by age, role or trade, in the plural and the singular.
+_WORKERS = r"(?:aid|health|rescue|humanitarian|construction|farm|factory|medical|media) "
+_VICTIMS_PLURAL = (
+    r"people|persons|civilians|residents|villagers|inhabitants|children|kids|boys|girls|babies"
+    r"|infants|toddlers|teenagers|teens|youths|men|women|pensioners|elderly people|soldiers"
+    r"|servicemen|servicewomen|troops|fighters|militants|rebels|protesters|protestors"
+    r"|demonstrators|students|journalists|reporters|photographers|cameramen|paramedics|medics"
+    rf"|doctors|nurses|{_WORKERS}workers|workers|rescuers|firefighters|volunteers|farmers"
+    r"|herders|drivers|passengers|pilgrims|worshippers|migrants|refugees|patients|miners"
+    r"|teachers|guards|police officers|policemen|officers|officials|others|relatives"
+    r"|colleagues|family members|members|Palestinians|Israelis|Ukrainians|Russians|Sudanese"
+    r"|Syrians|Lebanese|Congolese|Kenyans|Afghans"
+)
+_VICTIMS_SINGULAR = (
+    r"person|civilian|resident|villager|child|kid|boy|girl|baby|infant|toddler|teenager|teen"
+    r"|youth|man|woman|pensioner|soldier|serviceman|servicewoman|fighter|militant|rebel"
+    r"|protester|protestor|demonstrator|student|journalist|reporter|photographer|cameraman"
+    rf"|paramedic|medic|doctor|nurse|{_WORKERS}worker|worker|rescuer|firefighter|volunteer"
+    r"|farmer|herder|driver|passenger|pilgrim|worshipper|migrant|refugee|patient|miner|teacher"
+    r"|guard|police officer|policeman|officer|official|relative|family member"
+)
+_KIN = (
+    r"son|daughter|wife|husband|mother|father|brother|sister|child|baby|grandson"
+    r"|granddaughter|grandmother|grandfather|nephew|niece|cousin|uncle|aunt"
+)
+# Words between a count and its noun ("two young children", "a 69-year-old woman", "dozens of
+# people"): never another count, nor a word that starts a new clause.
+_STOP = r"(?:and|or|but|were|was|is|are|who|which|that|had|have|has|with|after|when|as)\b"
+_BETWEEN = rf"(?:(?!{_STOP}|{_NUMBER}\s)[\w'’-]+\s+)"
+_BETWEEN_ONE = rf"(?:(?!{_STOP}|of\b|{_NUMBER}\s)[\w'’-]+\s+)"
+_GROUP = (
+    rf"(?:{_NUMBER}\s+{_BETWEEN}{{0,3}}?(?:{_VICTIMS_PLURAL}|{_VICTIMS_SINGULAR})"
+    rf"|\ban?\s+{_BETWEEN_ONE}{{0,3}}?(?:{_VICTIMS_SINGULAR})"
+    rf"|\b(?:his|her|their)\s+(?:[\w-]+\s+)?(?:{_KIN}))\b"
+)
+# "two children and a paramedic", "a man, his wife and their son": the counts add up.
+_LIST = rf"{_GROUP}(?:(?:\s*,\s*|\s*,?\s+and\s+){_GROUP})*"
+# "a woman, 69, was killed", "two men in the village of Sadove were wounded".
+_AFTER_WHO = (
+    r"(?:,\s*(?:aged\s+)?\d{1,3},)?"
+    r"(?:\s+(?:in|at|on|near|from|of|inside|outside|across|aged)\s+(?:[\w'’-]+\s+){0,4}?[\w'’-]+)?"
+)
+_AUXILIARY = r"(?:were|was|have been|has been|had been|are|is|had|have|has|got|being)"
+_ADVERB = (
+    r"(?:reportedly|also|all|both|later|allegedly|critically|seriously|severely|slightly"
+    r"|lightly|fatally|badly|mortally)"
+)
+_KILLED = (
+    r"killed|shot dead|shot and killed|stabbed to death|burn(?:ed|t) to death|beaten to death"
+    r"|crushed to death|died|perished|dead|lost (?:his|her|their) lives?"
+)
+_HURT = (
+    r"wounded|injured|hurt"
+    r"|(?:suffered|sustained|received)(?:\s+[\w-]+){0,3}?\s+(?:injur(?:y|ies)|wounds?|burns|fractures)"
+)
+_VICTIMS_FIRST = re.compile(
+    rf"(?:(?P<qualifier>{_QUALIFIER})\s+)?(?P<list>{_LIST}){_AFTER_WHO}"
+    rf"\s+(?:(?P<auxiliary>{_AUXILIARY})\s+)?(?:{_ADVERB}\s+)?(?:among\s+(?:those|the)\s+)?"
+    rf"(?P<verb>{_KILLED}|{_HURT})\b",
+    re.IGNORECASE,
+)
+# A long subject: "352 civilians, including 14 children, had been killed".
 _FIGURE = re.compile(
-    rf"\b(?:(?P<qualifier>{_QUALIFIER})\s+)?(?P<number>{_NUMBER})\s+"
-    rf"(?:(?:\w+\s+){{0,2}}?)(?P<who>{_PEOPLE})\b"
+    rf"(?:(?P<qualifier>{_QUALIFIER})\s+)?(?P<number>{_NUMBER})\s+"
+    rf"(?:(?:\w+\s+){{0,2}}?)(?:{_VICTIMS_PLURAL})\b"
     r"(?P<rest>[^.;]*?)\b(?P<verb>killed|died|dead|burned to death|wounded|injured|hurt)\b",
     re.IGNORECASE,
 )
+# A count with nothing after it: "killing three and wounding 12".
+_ALONE = (
+    r"(?=\s*(?:[,.;:)]|$)|\s+(?:and|in|on|at|near|when|while|after|as|during|across|including"
+    r"|inside|outside|overnight|yesterday|today|so far)\b)"
+)
 # "…, killing at least three people": the verb first.
-_FIGURE_AFTER_VERB = re.compile(
-    r"\b(?P<verb>killing|wounding|injuring|killed|wounded|injured)\s+"
-    rf"(?:(?P<qualifier>{_QUALIFIER})\s+)?(?P<number>{_NUMBER})\s+(?:\w+\s+){{0,2}}?{_PEOPLE}\b",
+_VERB_FIRST = re.compile(
+    r"\b(?P<verb>killing|killed|shot dead|shooting dead|wounding|wounded|injuring|injured)\s+"
+    rf"(?:(?P<qualifier>{_QUALIFIER})\s+)?(?:(?P<list>{_LIST})|(?P<number>{_NUMBER}){_ALONE})",
+    re.IGNORECASE,
+)
+_LEFT = re.compile(
+    rf"\b(?:left|leaving|leaves)\s+(?:(?P<qualifier>{_QUALIFIER})\s+)?(?P<number>{_NUMBER})\s+"
+    rf"(?:{_BETWEEN}{{0,2}}?(?:{_VICTIMS_PLURAL}|{_VICTIMS_SINGULAR})\s+)?"
+    r"(?P<verb>dead|killed|injured|wounded|hurt)\b",
+    re.IGNORECASE,
+)
+_TOLL = re.compile(
+    r"\b(?P<toll>death toll|toll of (?:the )?dead|number of (?:the )?(?:dead|deaths|fatalities"
+    r"|people killed|victims)|number of (?:the )?(?:injured|wounded|people injured"
+    r"|people wounded)|(?<=the )toll)\b[^.;]{0,60}?"
+    r"\b(?P<move>to|at|of|reached|hit|was|is|passed|exceeded|topped|surpassed)\s+"
+    rf"(?:(?P<qualifier>{_QUALIFIER})\s+)?(?P<number>{_NUMBER})",
+    re.IGNORECASE,
+)
+# "…, and 20 others injured", "with 12 dead", "and a further 15 were wounded", "Fifteen were
+# killed".
+_AND_MORE = re.compile(
+    rf"(?:^\W*|\band\b|\bwith\b|,)\s*(?:(?:a further|another)\s+)?"
+    rf"(?:(?P<qualifier>{_QUALIFIER})\s+)?(?P<number>{_NUMBER})\s+"
+    r"(?:(?:others?|more|people|civilians|persons)\s+)?(?:(?:were|was|have been|had been|are)\s+)?"
+    r"(?P<verb>killed|dead|injured|wounded|hurt)\b",
     re.IGNORECASE,
 )
 _FAMILY = re.compile(
@@ -129,8 +278,51 @@ _FAMILY = re.compile(
     r"\b(?P<verb>killed|died|burned to death)\b",
     re.IGNORECASE,
 )
-_INCLUDING = re.compile(rf"including (?P<number>{_NUMBER}) (?P<who>{_PEOPLE})", re.IGNORECASE)
-_INJURED = {"wounded", "injured", "hurt"}
+_INCLUDING = re.compile(rf"including (?:{_NUMBER}) (?:{_VICTIMS_PLURAL})", re.IGNORECASE)
+_INCLUDING_AFTER = re.compile(r"^,?\s+(?P<note>including\s+[^,.;]+)", re.IGNORECASE)
+_INJURY = re.compile(r"wound|injur|hurt|suffer|sustain|receiv", re.IGNORECASE)
+
+# A number that counts no one.
+_MONTH = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
+)
+_NOT_A_COUNT_BEFORE = re.compile(
+    r"(?:\b(?:brigade|battalion|regiment|division|corps|unit|squadron|platoon|company|no\.?"
+    r"|number|route|road|highway|street|building|block|bus|flight|gate|ward|article|resolution"
+    r"|chapter|section|level|floor|aged|age|no|not|including|among them|of whom|among whom)\s+"
+    rf"|[A-Za-z]-|\b(?:{_MONTH})\.?\s+)$",
+    re.IGNORECASE,
+)
+_NOT_A_COUNT_AFTER = re.compile(
+    r"^(?:-(?:year|month|week|day|hour|minute|strong|km|kilomet|mile|metre|meter)"
+    r"|\s*(?:%|per ?cent\b|percent\b)"
+    r"|\s*(?:km|kms|kilomet(?:re|er)s?|miles?|met(?:re|er)s?|m|cm|mm|kg|tonnes?|tons?|hours?"
+    r"|hrs|minutes?|mins|seconds?|days?|weeks?|months?|years?|decades?|am|pm|a\.m|p\.m|gmt"
+    rf"|utc|o'clock|{_MONTH})\b)",
+    re.IGNORECASE,
+)
+# Killed or injured, not said which; killed or missing: the count is neither.
+_EITHER_AFTER = re.compile(
+    r"^\s+(?:or|and/or|and)\s+(?:were\s+|went\s+|are\s+)?(?:injured|wounded|hurt|killed|dead"
+    r"|missing|detained|arrested|captured|abducted)\b",
+    re.IGNORECASE,
+)
+_EITHER_BEFORE = re.compile(
+    r"\b(?:killed|dead|injured|wounded|missing|detained|arrested|captured|abducted)"
+    r"\s+(?:or|and/or|and)\s+$",
+    re.IGNORECASE,
+)
+# Fates that are not figures: a subject they belong to is not counted as killed or injured.
+_NOT_A_CASUALTY = re.compile(
+    r"\b(?:detained|arrested|missing|abducted|kidnapped|captured|displaced|evacuated|rescued"
+    r"|freed|released|trapped|held|taken|homeless|fled|unaccounted|hospitali[sz]ed)\b",
+    re.IGNORECASE,
+)
+# "Two soldiers killed three civilians": the verb's object, not its subject, was killed.
+_OBJECT = re.compile(
+    rf"^\s+(?:(?:{_QUALIFIER})\s+)?(?:{_LIST}|{_NUMBER}|(?:him|her|them|us)\b)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -142,57 +334,220 @@ class FigureFinding:
     note: str | None = None
 
 
-def _value(words: str) -> int:
-    lowered = words.lower()
-    if lowered in _NUMBER_WORDS:
-        return _NUMBER_WORDS[lowered]
-    return int(lowered.replace(",", ""))
+@dataclass(frozen=True)
+class _Found:
+    figure: FigureFinding
+    start: int  # where its count is in the sentence
+    end: int
+
+
+def _count(words: str) -> tuple[int, str | None]:
+    """The number a count gives, and the qualifier its wording implies ("dozens": at least)."""
+    lowered = re.sub(r"\s+", " ", words.lower()).strip()
+    if lowered in _VAGUE:
+        return _VAGUE[lowered], "at least"
+    if lowered[0].isdigit():
+        return int(lowered.replace(",", "")), None
+    if lowered in ("a", "an"):
+        return 1, None
+    total, current = 0, 0
+    for word in re.split(r"[\s-]+", lowered):
+        if word in ("a", "an"):
+            current = 1
+        elif word in _WORD_VALUES:
+            current += _WORD_VALUES[word]
+        elif word == "thousand":
+            total, current = total + max(current, 1) * 1000, 0
+        elif word in _MULTIPLIERS:
+            current = max(current, 1) * _MULTIPLIERS[word]
+    # "a dozen" is a round number, not a count.
+    return total + current, ("about" if "dozen" in lowered else None)
+
+
+def _qualifier(written: str | None, implied: str | None) -> str:
+    if written:
+        return _QUALIFIERS[re.sub(r"\s+", " ", written.lower())]
+    return implied or "exact"
+
+
+def _is_a_count(text: str, start: int, end: int) -> bool:
+    """Whether the number at text[start:end] counts people: not "in 2022", "12 km", "Brigade
+    93", "aged 64", "12 May" or a breakdown of a count already made ("including 14 children")."""
+    number = text[start:end]
+    if re.fullmatch(r"(?:19|20)\d\d", number):
+        return False  # a year: counts of a thousand or more are written "2,000"
+    before = re.sub(rf"(?:{_QUALIFIER})\s+$", "", text[max(0, start - 40) : start], flags=re.I)
+    return not (_NOT_A_COUNT_BEFORE.search(before) or _NOT_A_COUNT_AFTER.match(text[end:]))
+
+
+def _is_either(text: str, verb_start: int, verb_end: int) -> bool:
+    """ "killed or injured", "dead or missing": a count of neither kind alone."""
+    return bool(_EITHER_AFTER.match(text[verb_end:]) or _EITHER_BEFORE.search(text[:verb_start]))
+
+
+def _group_counts(text: str, start: int, end: int) -> list[tuple[int, str | None]]:
+    """The counts of a list of victims, each checked to count people."""
+    counts: list[tuple[int, str | None]] = []
+    for group in re.finditer(_GROUP, text[start:end], re.IGNORECASE):
+        first = re.match(rf"{_NUMBER}|an?\b|his|her|their", group[0], re.IGNORECASE)
+        at = start + group.start()
+        if first is None or not _is_a_count(text, at, at + len(first[0])):
+            continue
+        written = first[0]
+        counts.append((1, None) if written.lower() in ("his", "her", "their") else _count(written))
+    return counts
+
+
+def _list_finding(
+    text: str, found: re.Match[str], start: int, end: int, injured: bool
+) -> FigureFinding | None:
+    """ "two children and a paramedic": one figure, their sum, noting who is counted."""
+    counts = _group_counts(text, start, end)
+    if not counts:
+        return None
+    implied = [q for _, q in counts if q]
+    # "dozens of civilians and a medic": a lower bound still.
+    qualifier = _qualifier(
+        found["qualifier"], "at least" if "at least" in implied else next(iter(implied), None)
+    )
+    note = text[start:end] if len(counts) > 1 else None
+    value = sum(value for value, _ in counts)
+    return FigureFinding(value, qualifier, injured, found[0], note)
+
+
+def _victims_first(text: str) -> list[_Found]:
+    out: list[_Found] = []
+    for found in _VICTIMS_FIRST.finditer(text):
+        if _is_either(text, found.start("verb"), found.end("verb")):
+            continue
+        if found["auxiliary"] is None and _is_active(text, found):
+            continue
+        figure = _list_finding(
+            text, found, found.start("list"), found.end("list"), bool(_INJURY.match(found["verb"]))
+        )
+        if figure is not None:
+            out.append(_Found(figure, found.start("list"), found.end("list")))
+    return out
+
+
+def _is_active(text: str, found: re.Match[str]) -> bool:
+    """ "two soldiers killed three civilians": the subject did it, and was not hurt."""
+    verb = found["verb"].lower()
+    return verb in ("killed", "wounded", "injured", "hurt") and bool(
+        _OBJECT.match(text[found.end("verb") :])
+    )
+
+
+def _long_subject(text: str) -> list[_Found]:
+    out: list[_Found] = []
+    for found in _FIGURE.finditer(text):
+        rest = found["rest"]
+        if rest.count(",") > 2 or _NOT_A_CASUALTY.search(rest):
+            continue  # the verb belongs to another clause, or to a fate that is no figure
+        if not _is_a_count(text, found.start("number"), found.end("number")):
+            continue
+        if _is_either(text, found.start("verb"), found.end("verb")):
+            continue
+        if not re.search(rf"\b{_AUXILIARY}\b", rest, re.I) and _is_active(text, found):
+            continue
+        value, implied = _count(found["number"])
+        including = _INCLUDING.search(rest)
+        figure = FigureFinding(
+            value,
+            _qualifier(found["qualifier"], implied),
+            found["verb"].lower() in ("wounded", "injured", "hurt"),
+            found[0],
+            including[0] if including else None,
+        )
+        out.append(_Found(figure, found.start("number"), found.end("number")))
+    return out
+
+
+def _verb_first(text: str) -> list[_Found]:
+    out: list[_Found] = []
+    for found in _VERB_FIRST.finditer(text):
+        injured = bool(_INJURY.match(found["verb"]))
+        if found["list"] is not None:
+            start, end = found.start("list"), found.end("list")
+            figure = _list_finding(text, found, start, end, injured)
+        else:
+            start, end = found.start("number"), found.end("number")
+            figure = _single(text, found, injured) if _is_a_count(text, start, end) else None
+        if figure is None:
+            continue
+        including = _INCLUDING_AFTER.match(text[found.end() :])
+        if including and figure.note is None:
+            figure = replace(figure, note=including["note"].strip())
+        out.append(_Found(figure, start, end))
+    return out
+
+
+def _single(
+    text: str, found: re.Match[str], injured: bool, implied: str | None = None
+) -> FigureFinding:
+    value, from_words = _count(found["number"])
+    return FigureFinding(
+        value, _qualifier(found["qualifier"], implied or from_words), injured, found[0]
+    )
+
+
+def _simple(pattern: re.Pattern[str], text: str) -> list[_Found]:
+    """ "left 5 dead", "and 20 others injured": one count, one verb."""
+    out: list[_Found] = []
+    for found in pattern.finditer(text):
+        start, end = found.start("number"), found.end("number")
+        if not _is_a_count(text, start, end) or _is_either(text, *found.span("verb")):
+            continue
+        injured = found["verb"].lower() in ("injured", "wounded", "hurt")
+        out.append(_Found(_single(text, found, injured), start, end))
+    return out
+
+
+def _tolls(text: str) -> list[_Found]:
+    """ "the death toll rose to 40", "the number of injured reached 60"."""
+    out: list[_Found] = []
+    for found in _TOLL.finditer(text):
+        start, end = found.start("number"), found.end("number")
+        if not _is_a_count(text, start, end):
+            continue
+        injured = bool(re.search(r"injured|wounded", found["toll"], re.IGNORECASE))
+        passed = found["move"].lower() in ("passed", "exceeded", "topped", "surpassed")
+        figure = _single(text, found, injured, "more than" if passed else None)
+        out.append(_Found(figure, start, end))
+    return out
+
+
+def _families(text: str, out: list[_Found]) -> list[_Found]:
+    """ "a family with three children had burned to death": the children, not the family."""
+    for found in _FAMILY.finditer(text):
+        start, end = found.start("number"), found.end("number")
+        out = [f for f in out if f.end <= found.start() or f.start >= found.end()]
+        figure = FigureFinding(
+            _count(found["number"])[0],
+            "at least",
+            False,
+            found[0],
+            "counts the children only: the sentence does not say how many adults",
+        )
+        out.append(_Found(figure, start, end))
+    return out
 
 
 def find_figures(text: str) -> list[FigureFinding]:
-    out: list[FigureFinding] = []
-    for found in _FIGURE.finditer(text):
-        if found["rest"].count(",") > 2:
-            continue  # the verb belongs to another clause
-        qualifier = _QUALIFIERS.get((found["qualifier"] or "").lower(), "exact")
-        if found["number"].lower() in ("dozens", "hundreds"):
-            # "dozens" is two dozen or more: at least 24, never an exact count.
-            qualifier = "at least" if qualifier == "exact" else qualifier
-        including = _INCLUDING.search(found["rest"])
-        note = f"{including[0]}" if including else None
-        out.append(
-            FigureFinding(
-                _value(found["number"]),
-                qualifier,
-                found["verb"].lower() in _INJURED,
-                found[0],
-                note,
-            )
-        )
-    for found in _FIGURE_AFTER_VERB.finditer(text):
-        if any(found[0] in f.words or f.words in found[0] for f in out):
-            continue
-        out.append(
-            FigureFinding(
-                _value(found["number"]),
-                _QUALIFIERS.get((found["qualifier"] or "").lower(), "exact"),
-                found["verb"].lower() in {"wounding", "injuring", "wounded", "injured"},
-                found[0],
-            )
-        )
-    for found in _FAMILY.finditer(text):
-        # "a family with three children had burned to death": the children, not the family.
-        out = [f for f in out if f.words not in found[0] and found[0] not in f.words]
-        out.append(
-            FigureFinding(
-                _value(found["number"]),
-                "at least",
-                False,
-                found[0],
-                "counts the children only: the sentence does not say how many adults",
-            )
-        )
-    return out
+    """The killed and the injured the sentence counts, each count once."""
+    out: list[_Found] = []
+    searches = (
+        _victims_first(text),
+        _long_subject(text),
+        _verb_first(text),
+        _simple(_LEFT, text),
+        _tolls(text),
+        _simple(_AND_MORE, text),
+    )
+    for found in (f for search in searches for f in search):
+        if not any(found.start < kept.end and kept.start < found.end for kept in out):
+            out.append(found)
+    return [found.figure for found in _families(text, out)]
 
 
 # -- who said it, who acted --------------------------------------------------------------------
@@ -228,26 +583,96 @@ def says_pronoun(text: str) -> bool:
     return _PRONOUN.search(text) is not None
 
 
-_ACTOR_NOUNS = (
-    r"forces|troops|army|artillery|military|officials|delegation|soldiers|navy|air force|"
-    r"government|side|oligarchs|diplomats"
+# Who acted or was hit, as reporters name them: "Russian forces", "the RSF", "M23 rebels",
+# "police", "protesters". A small, general vocabulary: forces and armed groups, police, and
+# groups of civilians that act together.
+_DEMONYMS = (
+    r"Russian|Ukrainian|Belarusian|American|US|U\.S\.|British|European|Western|Chinese|Israeli"
+    r"|Palestinian|Sudanese|Kenyan|Congolese|Rwandan|Ugandan|Burundian|Malian|Burkinabe"
+    r"|Nigerien|Nigerian|Chadian|Cameroonian|Ethiopian|Eritrean|Somali|Syrian|Iraqi|Iranian"
+    r"|Lebanese|Yemeni|Saudi|Emirati|Egyptian|Libyan|Turkish|Kurdish|Afghan|Pakistani|Indian"
+    r"|Myanmar|Burmese|Thai|Filipino|Colombian|Mexican|Venezuelan|Haitian|Georgian|Armenian"
+    r"|Azerbaijani|French|German|Polish|Mozambican|Nicaraguan|Bangladeshi"
 )
+_ACTOR_NOUNS = (
+    r"forces|troops|army|artillery|military|officials|delegation|soldiers|servicemen|navy"
+    r"|air force|air defences?|government|side|oligarchs|diplomats|occupiers|invaders|militias?"
+    r"|militiamen|militants|rebels|fighters|separatists|paramilitaries|insurgents|jihadists"
+    r"|gunmen|police|policemen|police officers|border guards|peacekeepers|marines|junta"
+    r"|regime|authorities"
+)
+_FORCE_KIND = (
+    r"armed|security|special|government|occupation|occupying|regular|federal|national|border"
+    r"|riot|military|paramilitary"
+)
+# "Russian forces", "Sudanese Armed Forces", "pro-Russian separatists", "Iran-backed rebels".
 _NATIONAL_ACTOR = re.compile(
-    rf"\b(?P<who>(?:Russian|Ukrainian|Belarusian|American|US|British|European|Western|Chinese)"
-    rf"\s+(?:{_ACTOR_NOUNS}))\b"
+    rf"\b(?P<who>(?:{_DEMONYMS}|(?i:pro|anti)-[A-Z][a-z]+|[A-Z][a-z]+-(?:backed|led|allied))"
+    rf"\s+(?i:(?:{_FORCE_KIND})\s+)?(?i:{_ACTOR_NOUNS}))\b"
+)
+# "Ukraine's military", "Kenya's police".
+_POSSESSIVE_ACTOR = re.compile(
+    r"\b(?P<who>[A-Z][a-z]+['’]s\s+(?:armed forces|army|military|air force|navy|police"
+    r"|border guards|security forces|forces|troops))\b"
+)
+# Armed groups by name, as written, with the noun that may follow ("M23 rebels", "RSF fighters").
+_ARMED_GROUPS = (
+    r"Rapid Support Forces|RSF|Sudanese Armed Forces|SAF|Hamas|Hezbollah|Hizbollah|Houthis?"
+    r"|Islamic Jihad|Islamic State|ISIS|ISIL|Daesh|[Aa]l[- ]Shabaab|Boko Haram|ISWAP|JNIM"
+    r"|Taliban|Tatmadaw|Arakan Army|People['’]s Defen[cs]e Forces?|Israel Defen[cs]e Forces"
+    r"|IDF|M23|AFC/M23|FARDC|ADF|Allied Democratic Forces|Wagner Group|Africa Corps"
+    r"|[Aa]l[- ]Qaeda|CODECO|Fano|TPLF|Janjaweed|SDF|YPG|PKK"
+)
+_GROUP_MEMBERS = (
+    r"forces|fighters|rebels|militants|militia|militiamen|paramilitaries|mercenaries|troops"
+    r"|gunmen|soldiers|members|jihadists|insurgents"
+)
+_NAMED_GROUP = re.compile(
+    rf"\b(?P<who>(?:{_ARMED_GROUPS})(?!-run)(?:\s+(?i:{_GROUP_MEMBERS}))?"
+    rf"|Wagner\s+(?i:{_GROUP_MEMBERS}))(?![\w-])"
+)
+# Groups named by what they are: "police", "protesters", "security forces", "the junta".
+_GENERIC_ACTOR = re.compile(
+    r"\b(?P<who>(?:(?i:pro|anti)-government\s+)?(?:[Ss]ecurity forces|[Gg]overnment"
+    r" (?:forces|troops|soldiers)|[Rr]ebel (?:forces|fighters)|[Aa]rmed (?:men|groups?)"
+    r"|[Rr]iot police|[Pp]olice(?!\s+(?:stations?|posts?|headquarters|chief|commissioner"
+    r"|spokes\w+|buildings?|cars?|vehicles?|vans?))|[Pp]rotest[eo]rs|[Dd]emonstrators"
+    r"|[Rr]ioters|[Jj]ihadists|[Ii]slamists|[Mm]ilitants|[Rr]ebels|[Gg]unmen|[Ii]nsurgents"
+    r"|[Ss]eparatists|[Pp]aramilitaries|[Mm]ilitiamen|[Mm]ilitias?|[Ss]ettlers|[Ss]trikers))\b"
+)
+# "the junta", "the army said": the article says whose; "the military convoy" is no actor.
+_THE_ACTOR = re.compile(
+    r"\b[Tt]he\s+(?P<who>(?:military\s+)?junta|army|military(?:\s+(?:government|regime|rulers))?)"
+    r"\b(?!\s+(?:convoy|vehicles?|operations?|bases?|aircraft|equipment|hardware|spending"
+    r"|budget|intelligence|personnel|leaders?|chiefs?|campaign|offensive|academy|hospital"
+    r"|court|said to))"
 )
 _PERSON = re.compile(
     r"\b(?:President|Prime Minister|Minister|Mayor|Governor|chief|head|adviser|ambassador|mayor|"
     r"spokesman|spokeswoman)\s*,?\s+(?P<who>[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})\b"
 )
+_GROUP_PATTERNS = (_NAMED_GROUP, _NATIONAL_ACTOR, _POSSESSIVE_ACTOR, _GENERIC_ACTOR, _THE_ACTOR)
+
+
+def _groups(text: str) -> list[str]:
+    """The forces and groups named, in the order of the text; where two readings overlap
+    ("Sudanese army" and "army"), the longer one."""
+    spans = sorted(
+        {found.span("who") for pattern in _GROUP_PATTERNS for found in pattern.finditer(text)},
+        key=lambda span: (span[0], -span[1]),
+    )
+    kept: list[tuple[int, int]] = []
+    for start, end in spans:
+        if not any(start < other_end and other_start < end for other_start, other_end in kept):
+            kept.append((start, end))
+    return [text[start:end] for start, end in kept]
 
 
 def find_actors(text: str) -> list[str]:
-    """People and forces the sentence names, verbatim, each once."""
+    """People, then forces and groups, the sentence names, verbatim, each once."""
     found: list[str] = []
-    for pattern in (_PERSON, _NATIONAL_ACTOR):
-        for match in pattern.finditer(text):
-            who = match["who"]
-            if who not in found:
-                found.append(who)
+    people = [match["who"] for match in _PERSON.finditer(text)]
+    for who in (*people, *_groups(text)):
+        if who.lower() not in (other.lower() for other in found):
+            found.append(who)
     return found
