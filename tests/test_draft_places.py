@@ -405,3 +405,14 @@ def test_an_organisation_that_reports_on_the_story_is_no_seat(gazetteer: Gazette
     assert [m.reading for m in reports if m.reading == "seat"] == []
     acts = find_places("The European Union placed new sanctions on the bank.", gazetteer)
     assert [m.name for m in acts if m.reading == "seat"] == ["Brussels"]
+
+
+def test_a_dateline_with_its_agency_needs_no_dash(gazetteer: Gazetteer) -> None:
+    sentence = (
+        "Khartoum, Sep 16 (IANS) At least 40 civilians were killed in an attack on a village "
+        "in central Sudan, according to a local committee."
+    )
+    found = find_places(sentence, gazetteer)
+    # The lead's own place wins; the dateline's town does not make Sudan a mere container.
+    assert (found[0].reading, found[0].name) == ("locative", "Sudan")
+    assert [m.reading for m in found if m.name == "Khartoum"] == ["dateline"]

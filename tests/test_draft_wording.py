@@ -272,3 +272,35 @@ def test_people_come_first_then_forces_each_once() -> None:
 )  # fmt: skip
 def test_types_from_the_wording_of_wider_reporting(sentence: str, event_type: EventType) -> None:
     assert find_type(sentence).event_type == event_type
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # Who the victims were is a breakdown, not another count (nor the injured).
+        ("Among the 46 fatalities were five women, and the wounded numbered 37.", [(37, True)]),
+        ("Among the dead were two children.", []),
+        # A body found is one dead; bodies recovered are counted.
+        ("At the site of the impact, the body of a man was found.", [(1, False)]),
+        ("The bodies of 12 people were recovered from the rubble.", [(12, False)]),
+    ],
+)
+def test_breakdowns_tallies_and_bodies(sentence: str, expected: list[tuple[int, bool]]) -> None:
+    assert [(f.value, f.injured) for f in find_figures(sentence)] == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The militia reportedly seeks to seize control of the state capital.",
+        "Officials said the army was preparing to retake the town.",
+        "Rebels threatened to capture the airport.",
+    ],
+)
+def test_what_someone_means_to_do_has_not_happened(sentence: str) -> None:
+    assert find_type(sentence).event_type is not EventType.TERRITORY_SEIZED
+
+
+def test_a_deed_after_an_intent_still_counts() -> None:
+    found = find_type("Rebels who had vowed to fight on seized the airport on Sunday.")
+    assert found.event_type is EventType.TERRITORY_SEIZED

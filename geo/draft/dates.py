@@ -123,9 +123,52 @@ def find_date(sentence: str, article_date: dt.date, anchors: Anchors) -> DateFin
         if day is not None and day <= article_date:
             anchors.learn(sentence, day)
             return DateFinding(day, None, "day", found[0].strip(), EXPLICIT_CONFIDENCE)
+    month = _month_said(sentence, article_date)
+    if month is not None:
+        return month
+    days_ago = _DAYS_AGO.search(sentence)
+    if days_ago is not None:
+        count = _SMALL_NUMBERS.get(days_ago["count"].lower()) or int(days_ago["count"])
+        day = article_date - dt.timedelta(days=count)
+        return DateFinding(day, None, "day", days_ago[0], EXPLICIT_CONFIDENCE)
     if reported:
         return DateFinding(reported[1], None, "approximate", reported[0], REPORTED_CONFIDENCE)
     return _article_date(article_date, "no date in the sentence: the article's date")
+
+
+# "in December 2023", "last December", "in March": the whole month, as a range.
+_MONTH_SAID = re.compile(
+    r"\b(?i:in|during|since|last|early|late|throughout)\s+(?i:early\s+|late\s+|mid-)?"
+    # The month as a name, capitalised: "in may" is no month.
+    r"(?P<month>January|February|March|April|May|June|July|August|September|October|November"
+    r"|December)(?:\s+(?P<year>(?:19|20)\d{2}))?\b(?!\s+\d)"
+)
+_MONTHS = [
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+]  # fmt: skip
+_SMALL_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_DAYS_AGO = re.compile(r"\b(?P<count>a|one|two|three|four|five|six|\d)\s+days?\s+ago\b", re.I)
+
+
+def _month_said(sentence: str, article_date: dt.date) -> DateFinding | None:
+    """A month the sentence names: its days, up to the article's date; a month without a year
+    is the latest of that name up to the article's date."""
+    found = _MONTH_SAID.search(sentence)
+    if found is None:
+        return None
+    number = _MONTHS.index(found["month"].lower()) + 1
+    year = int(found["year"]) if found["year"] else article_date.year
+    if not found["year"] and dt.date(year, number, 1) > article_date:
+        year -= 1
+    first = dt.date(year, number, 1)
+    if first > article_date:
+        return None
+    following = dt.date(year + number // 12, number % 12 + 1, 1)
+    last = min(following - dt.timedelta(days=1), article_date)
+    if last == first:
+        return DateFinding(first, None, "day", found[0], SINCE_CONFIDENCE)
+    return DateFinding(first, last, "range", found[0], SINCE_CONFIDENCE, "a month, as a range")
 
 
 def _article_date(article_date: dt.date, note: str) -> DateFinding:

@@ -617,7 +617,11 @@ def _containers_give_way(mentions: list[PlaceMention]) -> list[PlaceMention]:
     placed = [
         m
         for m in mentions
-        if m.entry is not None and m.score >= PLACE_THRESHOLD and m.reading != "seat"
+        # A dateline is where the story was filed from, not a town the sentence places in
+        # its country: "KHARTOUM (IANS) … a village in central Sudan" is central Sudan.
+        if m.entry is not None
+        and m.score >= PLACE_THRESHOLD
+        and m.reading not in ("seat", "dateline")
     ]
 
     def holds_another(mention: PlaceMention) -> bool:

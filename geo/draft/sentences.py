@@ -34,7 +34,9 @@ DATELINE = re.compile(
     r"(?:\s+(?:(?:of|the|and|de|du|del|da|do)\s+)*[A-Z][A-Za-z’'.-]*)*))?"
     rf"(?:,\s+(?P<date>{_MONTH}[a-z]*\.?\s+\d{{1,2}}))?"
     r"(?:\s+\((?P<agency>[A-Z][\w .&/’'-]{0,40})\))?"
-    r"\s*(?:—|–|--?)(?=\s|$)\s*"
+    # A dash ends it; after an agency's name in brackets the dash may be left out
+    # ("Khartoum, Sep 16 (IANS) At least 40 …").
+    r"(?:\s*(?:—|–|--?)(?=\s|$)\s*|(?<=\))\s+(?=[A-Z\"“]))"
 )
 
 

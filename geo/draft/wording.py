@@ -89,14 +89,24 @@ class TypeFinding:
     confidence: float
 
 
+# "seeks to seize control of El-Obeid", "threatened to shell the city": what someone means to
+# do has not happened.
+_INTENT_BEFORE = re.compile(
+    r"\b(?:seeks?|seeking|sought|tr(?:y|ies|ying|ied)|attempt(?:s|ing|ed)?|aims?|aiming"
+    r"|plans?|planning|planned|threaten(?:s|ed|ing)?|vow(?:s|ed)?|wants?|bid|intends?"
+    r"|preparing|prepares?|effort)\s+to\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def find_type(text: str) -> TypeFinding:
     statement_first = _STATEMENT_FIRST.search(text)
     if statement_first is not None:
         return TypeFinding(EventType.STATEMENT, statement_first[0].strip(), STATEMENT_CONFIDENCE)
     for event_type, words in _TYPE_WORDS:
-        found = re.search(rf"\b(?:{words})\b", text, re.IGNORECASE)
-        if found is not None:
-            return TypeFinding(event_type, found[0], TYPE_CONFIDENCE)
+        for found in re.finditer(rf"\b(?:{words})\b", text, re.IGNORECASE):
+            if not _INTENT_BEFORE.search(text[: found.start()]):
+                return TypeFinding(event_type, found[0], TYPE_CONFIDENCE)
     statement = _STATEMENT.search(text)
     if statement is not None:
         return TypeFinding(EventType.STATEMENT, statement[0], STATEMENT_CONFIDENCE)
@@ -533,18 +543,57 @@ def _families(text: str, out: list[_Found]) -> list[_Found]:
     return out
 
 
+# "Among the 46 fatalities were five women": who the victims were, not another count.
+_AMONG = re.compile(
+    r"\bamong (?:the |them |those )?(?:[\d,]+ |\w+ )?(?:fatalities|dead|victims|killed"
+    r"|casualties|wounded|injured|deaths)\b[^.;,]{0,60}",
+    re.IGNORECASE,
+)
+# "the wounded numbered 37", "the dead numbered at least 12".
+_NUMBERED = re.compile(
+    r"\bthe (?P<verb>wounded|injured|dead|killed)\s+(?:numbered|totalled|totaled|stood at)\s+"
+    rf"(?:(?P<qualifier>{_QUALIFIER})\s+)?(?P<number>{_NUMBER})",
+    re.IGNORECASE,
+)
+# "the body of a man was found", "the bodies of 12 people were recovered": the dead.
+_BODIES = re.compile(
+    r"\b(?:the )?bod(?:y|ies) of (?:(?P<one>an? (?:\w+ ){0,2}?(?:man|woman|boy|girl|child|person"
+    rf"|civilian|soldier|guard))|(?:(?P<qualifier>{_QUALIFIER})\s+)?(?P<number>{_NUMBER})\s+)"
+    r"[^.;]{0,40}?\b(?:was|were) (?:found|recovered|pulled)",
+    re.IGNORECASE,
+)
+
+
+def _bodies(text: str) -> list[_Found]:
+    """ "the body of a man was found": one dead; "bodies of 12 people were recovered": 12."""
+    out: list[_Found] = []
+    for found in _BODIES.finditer(text):
+        if found["one"]:
+            figure = FigureFinding(1, "exact", False, found[0])
+            out.append(_Found(figure, found.start("one"), found.end("one")))
+        elif _is_a_count(text, found.start("number"), found.end("number")):
+            figure = _single(text, found, False)
+            out.append(_Found(figure, found.start("number"), found.end("number")))
+    return out
+
+
 def find_figures(text: str) -> list[FigureFinding]:
     """The killed and the injured the sentence counts, each count once."""
     out: list[_Found] = []
+    among = [found.span() for found in _AMONG.finditer(text)]
     searches = (
         _victims_first(text),
         _long_subject(text),
         _verb_first(text),
         _simple(_LEFT, text),
         _tolls(text),
+        _simple(_NUMBERED, text),
+        _bodies(text),
         _simple(_AND_MORE, text),
     )
     for found in (f for search in searches for f in search):
+        if any(start <= found.start < end for start, end in among):
+            continue  # a breakdown of victims already counted
         if not any(found.start < kept.end and kept.start < found.end for kept in out):
             out.append(found)
     return [found.figure for found in _families(text, out)]

@@ -187,7 +187,8 @@ def test_an_event_goes_from_draft_to_readers_through_three_roles(
     expect(picker).to_have_value(f"{TITLE} · Published")
     field(pat, "Comment for the record (optional)").fill("checked twice")
     field(pat, "Comment for the record (optional)").press("Enter")
-    expect(pat.get_by_role("button", name="Archive", exact=True)).to_be_visible()
+    # While that run draws, the page may show its last run's button beside the new one.
+    expect(pat.get_by_role("button", name="Archive", exact=True).first).to_be_visible()
     expect(picker).to_have_value(f"{TITLE} · Published")
 
     # The reader's open page, on the other replica, updates by itself.

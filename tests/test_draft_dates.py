@@ -1,0 +1,47 @@
+"""Dates as news writes them beyond a day: a month, a month of another year, days ago."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from geo.draft.dates import Anchors, find_date
+
+ARTICLE = dt.date(2024, 9, 16)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "first", "last"),
+    [
+        ("The militia took the state in December 2023 after the army withdrew.", "2023-12-01",
+         "2023-12-31"),
+        ("In December, gunmen attacked fishermen near the town.", "2023-12-01", "2023-12-31"),
+        # The article's own month runs up to the article's day.
+        ("Fighting in September has displaced thousands.", "2024-09-01", "2024-09-16"),
+    ],
+)  # fmt: skip
+def test_a_month_is_a_range_of_its_days(sentence: str, first: str, last: str) -> None:
+    found = find_date(sentence, ARTICLE, Anchors())
+    assert found.precision == "range"
+    assert (found.date.isoformat(), found.date_end and found.date_end.isoformat()) == (first, last)
+
+
+def test_days_ago_count_back_from_the_article() -> None:
+    found = find_date("Shelling hit the town two days ago.", ARTICLE, Anchors())
+    assert (found.date, found.precision) == (dt.date(2024, 9, 14), "day")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Officials said the road may close.", "Talks in May 2025 are planned.", "On 26 February."],
+)
+def test_no_month_read_where_none_is_meant(sentence: str) -> None:
+    found = find_date(sentence, ARTICLE, Anchors())
+    assert found.precision != "range" or found.date <= ARTICLE
+    assert not (found.said or "").lower().startswith("may")
+
+
+def test_a_day_beats_its_month() -> None:
+    found = find_date("On 3 December, in December's cold, the town was hit.", ARTICLE, Anchors())
+    assert (found.date, found.precision) == (dt.date(2023, 12, 3), "day")
