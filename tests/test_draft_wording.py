@@ -304,3 +304,12 @@ def test_what_someone_means_to_do_has_not_happened(sentence: str) -> None:
 def test_a_deed_after_an_intent_still_counts() -> None:
     found = find_type("Rebels who had vowed to fight on seized the airport on Sunday.")
     assert found.event_type is EventType.TERRITORY_SEIZED
+
+
+def test_a_title_with_humanitarian_in_it_is_no_aid() -> None:
+    title = find_type(
+        "The humanitarian affairs commissioner told reporters the strike hit a school."
+    )
+    assert title.event_type is not EventType.HUMANITARIAN
+    aid = find_type("A humanitarian convoy reached the besieged town.")
+    assert aid.event_type is EventType.HUMANITARIAN

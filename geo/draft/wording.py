@@ -68,7 +68,12 @@ _TYPE_WORDS: tuple[tuple[EventType, str], ...] = (
     (EventType.DISPLACEMENT, r"fled|refugees?|displaced|evacuat\w+"),
     (EventType.DIPLOMACY, r"expelled|diplomats?|embassy|membership|accession|summoned"),
     (EventType.ECONOMIC, r"rouble|currency|interest rate|central bank|markets?|stock|inflation"),
-    (EventType.HUMANITARIAN, r"humanitarian|aid convoy|corridor"),
+    (
+        EventType.HUMANITARIAN,
+        # Aid, not a title ("the humanitarian affairs commissioner said").
+        r"humanitarian (?:aid|assistance|crisis|situation|access|supplies|convoy|corridor|workers?)"
+        r"|aid (?:convoy|deliveries|workers?)|corridors?",
+    ),
     (EventType.PROTEST, r"rall(?:y|ies)"),
 )
 # A claim or an accusation is a statement whatever it is about.
