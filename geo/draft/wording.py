@@ -62,8 +62,8 @@ _TYPE_WORDS: tuple[tuple[EventType, str], ...] = (
     ),
     (
         EventType.MILITARY_MOVEMENT,
-        r"convoy|troops (?:moved|moving|advanced|advancing|massed)|invasion|invading"
-        r"|launch pad|deployed|advance on",
+        r"(?<!humanitarian )(?<!aid )convoy|troops (?:moved|moving|advanced|advancing|massed)"
+        r"|invasion|invading|launch pad|deployed|advance on",
     ),
     (EventType.DISPLACEMENT, r"fled|refugees?|displaced|evacuat\w+"),
     (EventType.DIPLOMACY, r"expelled|diplomats?|embassy|membership|accession|summoned"),
