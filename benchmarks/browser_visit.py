@@ -46,6 +46,24 @@ class Rerun:
 class Visit:
     reruns: list[Rerun]
     first_markers_s: float | None
+    # Seconds from navigation to each step of the page's first paint (MILESTONES), as polled.
+    milestones: dict[str, float] = field(default_factory=dict)
+
+
+# The steps to the first markers: Streamlit's shell in the DOM, the script's first element,
+# the map's iframe, Leaflet's map in it, the first marker.
+MILESTONES = ("app shell", "first element", "map iframe", "Leaflet map", "first marker")
+_MILESTONES_JS = """() => {
+    const frame = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+    const doc = frame && frame.contentDocument;
+    return [
+        document.querySelector('[data-testid="stApp"]') !== null,
+        document.querySelector('[data-testid="stElementContainer"]') !== null,
+        frame !== null,
+        !!(doc && doc.querySelector(".leaflet-container")),
+        !!(doc && doc.querySelector(".leaflet-marker-icon, .leaflet-interactive")),
+    ];
+}"""
 
 
 def _reruns(frames: list[bytes]) -> list[Rerun]:
@@ -99,18 +117,32 @@ def _visit(url: str, settle_s: float, timeout_s: float) -> Visit:
                 ),
             )
             started = time.perf_counter()
-            page.goto(url, timeout=timeout_s * 1000)
-            first: float | None = None
-            frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-            try:
-                frame.locator(MARKERS).first.wait_for(timeout=timeout_s * 1000)
-                first = time.perf_counter() - started
-            except Exception:
-                first = None
+            page.goto(url, timeout=timeout_s * 1000, wait_until="commit")
+            reached = _poll_milestones(page, started, timeout_s)
+            first = reached.get("first marker")
             page.wait_for_timeout(settle_s * 1000)
         finally:
             browser.close()
-    return Visit(_reruns(frames), first)
+    return Visit(_reruns(frames), first, reached)
+
+
+def _poll_milestones(page: Any, started: float, timeout_s: float) -> dict[str, float]:
+    """Seconds from navigation to each milestone, polled every 50 ms until the first marker
+    (or the timeout). Each poll is a round trip to the page, so a step is seen within ~50 ms
+    plus one evaluation of the busy page."""
+    reached: dict[str, float] = {}
+    deadline = started + timeout_s
+    while len(reached) < len(MILESTONES) and time.perf_counter() < deadline:
+        try:
+            states = page.evaluate(_MILESTONES_JS)
+        except Exception:  # the page is still navigating
+            states = [False] * len(MILESTONES)
+        now = time.perf_counter() - started
+        for name, there in zip(MILESTONES, states, strict=True):
+            if there and name not in reached:
+                reached[name] = now
+        page.wait_for_timeout(50)
+    return reached
 
 
 if __name__ == "__main__":
@@ -119,6 +151,7 @@ if __name__ == "__main__":
         json.dumps(
             {
                 "first_markers_s": result.first_markers_s,
+                "milestones": result.milestones,
                 "reruns": [{"map": r.map_value, "widgets": len(r.widgets)} for r in result.reruns],
             },
             indent=1,

@@ -52,7 +52,7 @@ for folder in (REPO, BENCH_DIR):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from browser_visit import visit  # noqa: E402
+from browser_visit import MILESTONES, visit  # noqa: E402
 from stclient import ProtocolError, RunResult, StreamlitSession  # noqa: E402
 
 from geo.map.assets import install_assets  # noqa: E402
@@ -552,7 +552,7 @@ async def run_level(target: Target, readers: int, args: argparse.Namespace) -> d
         gate = asyncio.Event()
         # A real Chromium opens the link, --browser-visits times one after the other, while
         # the readers interact (--browser-at levels); they go on until its last visit ends.
-        browser: asyncio.Future[list[float | None]] | None = None
+        browser: asyncio.Future[list[dict[str, float]]] | None = None
         if readers in args.browser_at:
             url = f"{target.url}/?{args.link}"
             browser = asyncio.get_running_loop().run_in_executor(
@@ -566,14 +566,18 @@ async def run_level(target: Target, readers: int, args: argparse.Namespace) -> d
         await asyncio.sleep(0)
         gate.set()
         await asyncio.gather(*tasks)
-        firsts: list[float | None] = []
+        visits: list[dict[str, float]] = []
         if browser is not None:
             try:
-                firsts = await browser
+                visits = await browser
             except Exception as exc:  # a benchmark records what failed and goes on
                 log(f"    Chromium's visit failed: {type(exc).__name__}: {exc}"[:300])
-        measured = [f for f in firsts if f is not None]
-        first_markers = statistics.median(measured) if measured else None
+        milestones = {
+            name: statistics.median(times)
+            for name in MILESTONES
+            if (times := [v[name] for v in visits if name in v])
+        }
+        first_markers = milestones.get("first marker")
         cpu_end = total_cpu(pids)
     await asyncio.gather(*(s.close() for s in sessions))
     log(f"    readers left; RSS in {args.settle:.0f} s")
@@ -587,13 +591,15 @@ async def run_level(target: Target, readers: int, args: argparse.Namespace) -> d
         interaction_cpu=cpu_end - cpu_opened,
     )
     summary["chromium_first_markers_s"] = first_markers
-    summary["chromium_visits_s"] = firsts
+    summary["chromium_milestones_s"] = milestones
+    summary["chromium_visits"] = visits
     return summary
 
 
-def chromium_visits(url: str, count: int) -> list[float | None]:
-    """Seconds to the first markers of `count` fresh Chromium visits, one after the other."""
-    return [visit(url, settle_s=2).first_markers_s for _ in range(count)]
+def chromium_visits(url: str, count: int) -> list[dict[str, float]]:
+    """The milestones (seconds from navigation) of `count` fresh Chromium visits, one after
+    the other; "first marker" is the first markers' time."""
+    return [visit(url, settle_s=2).milestones for _ in range(count)]
 
 
 def summarise(records: list[ReaderRecord], **server: float) -> dict[str, Any]:
@@ -790,6 +796,10 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{fmt_first(level.get('chromium_first_markers_s'))} | "
                 f"{fmt_kb(level.get('open_kb'))} |"
             )
+            steps = level.get("chromium_milestones_s") or {}
+            if steps:
+                said = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in steps.items())
+                notes.append(f"- {key}, {readers} readers: Chromium's steps (medians): {said}")
             if level["failure_kinds"]:
                 kinds = ", ".join(f"{k} ×{n}" for k, n in level["failure_kinds"].items())
                 notes.append(f"- {key}, {readers} readers: failures: {kinds}")
