@@ -118,7 +118,7 @@ def _visit(url: str, settle_s: float, timeout_s: float) -> Visit:
             )
             started = time.perf_counter()
             page.goto(url, timeout=timeout_s * 1000, wait_until="commit")
-            reached = _poll_milestones(page, started, timeout_s)
+            reached = poll_milestones(page, started, timeout_s)
             first = reached.get("first marker")
             page.wait_for_timeout(settle_s * 1000)
         finally:
@@ -126,19 +126,25 @@ def _visit(url: str, settle_s: float, timeout_s: float) -> Visit:
     return Visit(_reruns(frames), first, reached)
 
 
-def _poll_milestones(page: Any, started: float, timeout_s: float) -> dict[str, float]:
-    """Seconds from navigation to each milestone, polled every 50 ms until the first marker
-    (or the timeout). Each poll is a round trip to the page, so a step is seen within ~50 ms
-    plus one evaluation of the busy page."""
+def poll_milestones(
+    page: Any,
+    started: float,
+    timeout_s: float,
+    names: tuple[str, ...] = MILESTONES,
+    script: str = _MILESTONES_JS,
+) -> dict[str, float]:
+    """Seconds from `started` to each milestone, polled every 50 ms until all are reached
+    (or the timeout). `script` returns one flag per name. Each poll is a round trip to the
+    page, so a step is seen within ~50 ms plus one evaluation of the busy page."""
     reached: dict[str, float] = {}
     deadline = started + timeout_s
-    while len(reached) < len(MILESTONES) and time.perf_counter() < deadline:
+    while len(reached) < len(names) and time.perf_counter() < deadline:
         try:
-            states = page.evaluate(_MILESTONES_JS)
+            states = page.evaluate(script)
         except Exception:  # the page is still navigating
-            states = [False] * len(MILESTONES)
+            states = [False] * len(names)
         now = time.perf_counter() - started
-        for name, there in zip(MILESTONES, states, strict=True):
+        for name, there in zip(names, states, strict=True):
             if there and name not in reached:
                 reached[name] = now
         page.wait_for_timeout(50)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from browser_visit import poll_milestones
 from run import CHROMIUM, CHROMIUM_ARGS, EA_APP, STATIC_DIR, VIEWPORT, server_for, wait_serving
 
 from geo.serve import AppServer
@@ -63,17 +64,9 @@ def visit(browser: object, url: str, timeout_s: float) -> dict[str, float]:
     context = browser.new_context(viewport=VIEWPORT)  # type: ignore[attr-defined]
     try:
         page = context.new_page()
-        seen: dict[str, float] = {}
         started = time.perf_counter()
         page.goto(url, wait_until="commit")
-        while len(seen) < len(MILESTONES) and time.perf_counter() - started < timeout_s:
-            flags = page.evaluate(MILESTONES_JS)
-            now = time.perf_counter() - started
-            for name, flag in zip(MILESTONES, flags, strict=True):
-                if flag and name not in seen:
-                    seen[name] = now
-            time.sleep(0.05)
-        return seen
+        return poll_milestones(page, started, timeout_s, MILESTONES, MILESTONES_JS)
     finally:
         context.close()
 
