@@ -207,17 +207,23 @@ _AXIS_FORMAT: dict[Unit, str] = {"day": "%d %b", "week": "%d %b %Y", "month": "%
 _TIP_FORMAT: dict[Unit, str] = {"day": "%d %b %Y", "week": "week of %d %b %Y", "month": "%B %Y"}
 
 
-def _epoch_ms(day: dt.date) -> int:
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp() * 1000)
+def _utc_expr(day: dt.date) -> str:
+    """Midnight UTC of `day` as a Vega expression (months count from 0 there)."""
+    return f"utc({day.year}, {day.month - 1}, {day.day})"
 
 
 def timeline_spec(
-    bars: Sequence[Bar], unit: Unit, bounds: tuple[dt.date, dt.date], height: int = 150
+    bars: Sequence[Bar],
+    unit: Unit,
+    bounds: tuple[dt.date, dt.date],
+    height: int = 150,
+    count_top: int | None = None,
 ) -> dict[str, object]:
     """The timeline as a Vega-Lite chart: stacked bars, grey context, an x brush.
 
-    Only its data changes from one run to the next (the axis spans the data's dates), so the
-    browser updates the bars in place and keeps the reader's brush.
+    Only its data changes from one run to the next (the axis spans the data's dates, the count
+    axis reaches `count_top`), so the browser updates the bars in place and keeps the reader's
+    brush. Without `count_top` the count axis follows the data.
     """
     values = [
         {
@@ -232,7 +238,13 @@ def timeline_spec(
         for bar in bars
     ]
     first, after = bin_start(bounds[0], unit), next_bin(bin_start(bounds[1], unit), unit)
-    domain = [_epoch_ms(first), _epoch_ms(after)]
+    # Both scales have explicit domains (the count's when `count_top` is given): Streamlit draws
+    # the chart before it hands it the data, and a domain read from the data would be empty
+    # then (Vega's "Infinite extent" warning).
+    # The dates' domain is an expression: a list of dates would be read once for `x` and once
+    # more, unconverted, for `x2`, which share the scale ("Conflicting scale property").
+    count_scale = {} if count_top is None else {"scale": {"domain": [0, count_top]}}
+    dates = f"[{_utc_expr(first)}, {_utc_expr(after)}]"
     return {
         "height": height,
         "data": {"values": values},
@@ -242,7 +254,7 @@ def timeline_spec(
             "x": {
                 "field": "start",
                 "type": "temporal",
-                "scale": {"type": "utc", "domain": domain},
+                "scale": {"type": "utc", "domain": {"expr": dates}},
                 "axis": {
                     "title": None,
                     "format": _AXIS_FORMAT[unit],
@@ -255,6 +267,7 @@ def timeline_spec(
                 "field": "n",
                 "type": "quantitative",
                 "stack": "zero",
+                **count_scale,
                 "axis": {"title": "events", "tickMinStep": 1},
             },
             "color": {"field": "colour", "type": "nominal", "scale": None, "legend": None},
@@ -269,6 +282,24 @@ def timeline_spec(
 
 
 MAX_TICKS = 12
+
+
+def tallest_stack(bars: Sequence[Bar]) -> int:
+    """The most events any one bin holds."""
+    totals: dict[dt.date, int] = {}
+    for bar in bars:
+        totals[bar.start] = totals.get(bar.start, 0) + bar.count
+    return max(totals.values(), default=0)
+
+
+def count_ceiling(tallest: int) -> int:
+    """A top for the count axis at or above `tallest`: 1, 2 or 5 times a power of ten."""
+    power = 1
+    while True:
+        for step in (1, 2, 5):
+            if step * power >= tallest:
+                return step * power
+        power *= 10
 
 
 def _ticks(first: dt.date, after: dt.date, unit: Unit) -> list[dict[str, object]]:

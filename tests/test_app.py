@@ -227,8 +227,8 @@ def test_hostile_link_is_ignored_field_by_field_and_never_reaches_the_page():
     )
     shown, total = shown_count(at)
     assert 0 < shown < total  # the one good field (country) still applies
-    note = next(c.value for c in at.caption if "Ignored from the link" in c.value)
-    for field in ("type", "event", "q", "map view", "from", "tiles"):
+    note = next(w.value for w in at.warning if "Ignored from the link" in w.value)
+    for field in ("type=", "event=", "q=", "map view=", "from=", "tiles="):
         assert field in note
     page_text = json.dumps([str(e) for e in at.main]) + json.dumps(map_args(at))
     assert "<script>alert(1)" not in page_text and "onerror=alert" not in page_text
@@ -323,7 +323,7 @@ def test_go_to_place_centres_the_map_on_submit_only():
     assert abs(args["center"][0] - 52.35) < 0.05 and args["zoom"] == 6
     assert "52.3" not in args["script"]
     assert query_value(at, "z") == "6"
-    assert any("Homyel' region" in c.value for c in at.caption)
+    assert any("Homyel' region" in i.value for i in at.info)
 
 
 def test_go_to_a_name_shared_abroad_goes_where_the_events_are():
@@ -333,7 +333,7 @@ def test_go_to_a_name_shared_abroad_goes_where_the_events_are():
     next(b for b in at.button if b.label == "Go").click().run()
     args = map_args(at)
     assert abs(args["center"][0] - 46.48) < 0.05 and abs(args["center"][1] - 30.73) < 0.05
-    assert any("Centred on Odesa — Odesa region, Ukraine" in c.value for c in at.caption)
+    assert any("Centred on Odesa — Odesa region, Ukraine" in i.value for i in at.info)
     assert not at.warning
 
 

@@ -268,7 +268,9 @@ def test_the_page_writes_a_file_only_when_its_button_is_clicked_then_links_it(pa
     assert not at.exception and save_links(at) == [] and files_in(page_spool) == []
     click(at, "Download CSV")
     (link,) = save_links(at)
-    assert 'download="events.csv"' in link and f"{len(events)} events" in link
+    # Named after the shipped dataset and the dates it covers (geo.filenames.download_name).
+    name = "russian-invasion-of-ukraine-2022-02-24-to-28.csv"
+    assert f'download="{name}"' in link and f"{len(events)} events" in link
     (ready,) = page_spool._files.values()
     assert f'href="download/{ready.token}"' in link
     rows = list(csv.DictReader(io.StringIO(ready.path.read_text(encoding="utf-8"))))
@@ -283,7 +285,7 @@ def test_the_page_writes_a_file_only_when_its_button_is_clicked_then_links_it(pa
 def test_the_acled_download_keeps_every_type_in_its_own_column(page_spool, events):
     click(AppTest.from_file(APP, default_timeout=60).run(), "Download ACLED CSV")
     (ready,) = page_spool._files.values()
-    assert ready.file_name == "events-acled.csv"
+    assert ready.file_name == "russian-invasion-of-ukraine-2022-02-24-to-28-acled.csv"
     rows = list(csv.DictReader(io.StringIO(ready.path.read_text(encoding="utf-8"))))
     assert [r["event_atlas_type"] for r in rows] == [e.event_type.value for e in events]
 

@@ -34,34 +34,122 @@ def precision_label(event: Event) -> str:
     return GEO_PRECISION_LABELS[event.place.geo_precision]
 
 
+# The plain names of the fields a source's labels come from, per format of the file it was
+# imported from (geo.model.Origin.format): the reader sees "ACLED event type", not "event_type".
+# Keys are compared without case or separators, so "EventCode" and "eventcode" are one field.
+SOURCE_FIELD_NAMES: dict[str, dict[str, str]] = {
+    "acled": {
+        "event_type": "ACLED event type",
+        "sub_event_type": "ACLED sub-event type",
+        "disorder_type": "ACLED disorder type",
+    },
+    "gdelt": {
+        "eventcode": "CAMEO event code",
+        "eventrootcode": "CAMEO root code",
+        "cameocodedescription": "CAMEO event",
+    },
+    "ucdp": {
+        "type_of_violence": "UCDP type of violence",
+        "conflict_name": "UCDP conflict",
+        "dyad_name": "UCDP dyad",
+    },
+}
+# Fields whose plain name is not their name with spaces, whatever file they came from.
+COMMON_FIELD_NAMES: dict[str, str] = {"sub_event_type": "Sub-event type"}
+
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_FIELD_SEPARATORS = re.compile(r"[\s_\-.]+")
+
+
+def field_key(name: str) -> str:
+    """A field's name as a lookup key: "Sub-Event Type", "sub_event_type" and "subEventType"
+    are one field (sub_event_type)."""
+    words = _FIELD_SEPARATORS.split(_CAMEL_HUMP.sub(" ", name.strip()))
+    return "_".join(w.lower() for w in words if w)
+
+
+def _known_name(key: str, names: dict[str, str]) -> str | None:
+    # Without separators: GDELT's "EventCode" is our "eventcode", ACLED's "event_type" stays one.
+    squashed = key.replace("_", "")
+    return next(
+        (plain for field, plain in names.items() if field.replace("_", "") == squashed), None
+    )
+
+
+def plain_field_name(name: str, source_format: str | None = None) -> str:
+    """The name a reader knows a label's field by: the source's own term where we know the
+    source ("ACLED event type"), else the field's words ("Weapon System" -> "Weapon system")."""
+    key = field_key(name)
+    known = _known_name(key, SOURCE_FIELD_NAMES.get(source_format or "", {}))
+    known = known or _known_name(key, COMMON_FIELD_NAMES)
+    if known:
+        return known
+    words = key.replace("_", " ")
+    return words[:1].upper() + words[1:] if words else name
+
+
+def _same_text(text: str) -> str:
+    """Text compared for repeats: the same words with any spacing are the same text."""
+    return " ".join(text.split())
+
+
+def summary_shown(event: Event) -> bool:
+    """Whether the summary says something no quote or label already says (an ACLED row's notes
+    can be both its summary and a quote): the quote is the source's words, so it stays."""
+    if not event.summary:
+        return False
+    said = {_same_text(s.quote) for s in event.sources if s.quote}
+    said |= {_same_text(value) for value in event.labels.values()}
+    return _same_text(event.summary) not in said
+
+
+def _labels_html(event: Event) -> str:
+    """The source's own labels, each under its field's plain name (our type only groups them)."""
+    if not event.labels:
+        return ""
+    source_format = event.origin.format if event.origin is not None else None
+    lines = "".join(
+        f'<div class="ea-label"><span class="ea-label-name">'
+        f"{escape_text(plain_field_name(name, source_format))}:</span> {escape_text(value)}</div>"
+        for name, value in event.labels.items()
+    )
+    return f'<div class="ea-labels">{lines}</div>'
+
+
+def _sources_html(event: Event) -> str:
+    """Each source's citation, with its quote unless an earlier source already gave those words."""
+    quoted: set[str] = set()
+    parts = []
+    for s in event.sources:
+        quote = ""
+        if s.quote and _same_text(s.quote) not in quoted:
+            quoted.add(_same_text(s.quote))
+            quote = f"<blockquote>“{escape_text(s.quote)}”</blockquote>"
+        parts.append(
+            f'<div class="ea-source">{quote}'
+            f'<div class="ea-cite">— {link(s.url, s.publisher)}, {escape_text(s.date.isoformat())}'
+            "</div></div>"
+        )
+    return "".join(parts)
+
+
 def popup_html(event: Event) -> str:
     style = style_of(event.event_type)
-    sources = "".join(
-        '<div class="ea-source">'
-        + (f"<blockquote>“{escape_text(s.quote)}”</blockquote>" if s.quote else "")
-        + f'<div class="ea-cite">— {link(s.url, s.publisher)}, {escape_text(s.date.isoformat())}'
-        "</div></div>"
-        for s in event.sources
-    )
+    sources = _sources_html(event)
     actors = (
         f'<div class="ea-actors"><b>Actors:</b> {escape_text(", ".join(event.actors))}</div>'
         if event.actors
         else ""
     )
-    summary = f'<p class="ea-summary">{escape_text(event.summary)}</p>' if event.summary else ""
+    summary = (
+        f'<p class="ea-summary">{escape_text(event.summary)}</p>' if summary_shown(event) else ""
+    )
     tags = (
         f'<div class="ea-tags">Tags: {escape_text(", ".join(event.tags))}</div>'
         if event.tags
         else ""
     )
-    # The source's own labels, as it wrote them (our type is only their grouping).
-    labels = (
-        '<div class="ea-labels">Source labels: '
-        + escape_text("; ".join(f"{k}: {v}" for k, v in event.labels.items()))
-        + "</div>"
-        if event.labels
-        else ""
-    )
+    labels = _labels_html(event)
     return (
         '<div class="ea-popup">'
         f'<div class="ea-popup-type" style="color:{style.colour}">'

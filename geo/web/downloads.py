@@ -25,8 +25,9 @@ How a download goes:
    the command line's own writer (`geo.export.write_csv`, `write_geojson`,
    `geo.io.acled.write_acled_csv`), fetched from the engine in batches, into this process's
    spool folder, with a progress bar. Nothing is built before a click, at any size.
-2. The page then shows a link, "Save events.csv" (with its size and event count), to
-   `download/<token>`, relative to the page, with the file's name in its `download` attribute.
+2. The page then shows a link, "Save <name>.csv" (with its size and event count), to
+   `download/<token>`, relative to the page, with the file's name in its `download` attribute:
+   the dataset's and the view's (geo.filenames.download_name, given by the page).
 3. The route sends the file from disk in 1 MiB chunks; when the last one is sent, the file is
    deleted. Writing and sending add nothing to the server's memory with the file's size, and
    the engine reads the events a window of dates at a time (`EventStore.iter_events`, as
@@ -466,12 +467,15 @@ def _build(
 def save_link(ready: Prepared) -> str:
     """The link that saves a written file, with its size and how many events it holds."""
     name = html.escape(ready.file_name)
+    events = f"{ready.events:,} {'event' if ready.events == 1 else 'events'}"
+    # A name says what the file holds, so it can be long: it wraps within its column (at its
+    # hyphens first) rather than run under the next column or off a phone's screen.
     return (
         f'<a href="{html.escape(ready.url)}" download="{name}" '
-        'style="display:inline-block;padding:0.25rem 0.75rem;border:1px solid '
+        'style="display:inline-block;max-width:100%;padding:0.25rem 0.75rem;border:1px solid '
         "rgba(49,51,63,0.2);border-radius:0.5rem;text-decoration:none;font-size:0.875rem;"
-        'white-space:nowrap">'
-        f"⬇ Save {name}</a><br><small>{_size(ready.size)} · {ready.events:,} events</small>"
+        'overflow-wrap:anywhere">'
+        f"⬇ Save {name}</a><br><small>{_size(ready.size)} · {events}</small>"
     )
 
 

@@ -10,6 +10,9 @@ import streamlit as st
 from geo import settings
 from geo.errors import SettingError
 
+# The desk's path; geo.web.page_shell serves the page a browser opening it directly gets.
+DESK_PATH = "desk"
+
 
 def pages(app_dir: Path) -> list[Any]:
     from geo.web.desk import desk_page
@@ -27,5 +30,5 @@ def pages(app_dir: Path) -> list[Any]:
     except SettingError:
         desk_url = None
     if desk_url is not None:
-        listed.append(st.Page(desk, title="Desk", icon=":material/edit_note:", url_path="desk"))
+        listed.append(st.Page(desk, title="Desk", icon=":material/edit_note:", url_path=DESK_PATH))
     return listed

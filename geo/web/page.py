@@ -22,6 +22,7 @@ from geo import scratch, settings
 from geo.catalog import Catalog, catalog_of, type_options
 from geo.errors import DataFileError, EventAtlasError, Problem, SettingError
 from geo.escape import escape_markdown
+from geo.filenames import download_name
 from geo.filters import EventFilter
 from geo.gazetteer import Candidate, Gazetteer, PlaceAnswer, PlaceContext, shared_gazetteer
 from geo.io.columns import FIELDS
@@ -48,7 +49,7 @@ from geo.store import EventStore
 from geo.text import fold
 from geo.urlstate import MapView, ViewState, parse_query, to_query
 from geo.vocabulary import VOCABULARY, EventType, style_of
-from geo.web import downloads
+from geo.web import downloads, share
 
 K_LABELS = "f_labels"
 K_TYPES, K_DATES, K_COUNTRIES, K_TEXT, K_PREC, K_TILES = (
@@ -645,54 +646,100 @@ GO_TO_ZOOM = {"city": 10, "region": 7, "country": 5}
 K_GO_CHOICES = "go_to_place_choices"
 K_GO_PICK = "go_to_place_pick"
 K_GO_TARGET = "go_to_place_target"
+# The pick list's question: "Which Springfield?" when unsure, "Another Odesa?" after a choice.
+K_GO_QUESTION = "go_to_place_question"
+# An answer given in a callback (a pick), shown next to the box in the run that follows.
+K_GO_SAID = "go_to_place_said"
+# The answer's place, right under the Go button (first in the sidebar, so on the first screen).
+# A container's key is its CSS class.
+K_GO_ANSWER = "go_to_place_answer"
+# Icons from Streamlit's bundled Material Symbols font: an emoji may draw as a box.
+ICON_FOUND, ICON_NOT_FOUND = ":material/location_on:", ":material/warning:"
+
+
+@dataclass(frozen=True)
+class PlaceReply:
+    """What "Go to place" says: shown under its Go button and as a toast, seen wherever the
+    reader has scrolled the sidebar to (and on a phone with the drawer folded)."""
+
+    text: str
+    found: bool
+    # The toast's words when shorter than the text: a phone's toast folds after three lines.
+    toast: str = ""
 
 
 def go_to_place(catalog: Catalog) -> MapView | None:
     """The "go to place" box: geocodes offline on submit, never per keystroke. A name is first
     looked for in the countries the events are in; a name that may mean several places gets
-    a pick list right under the box. Answers also come as a toast, seen wherever the reader
-    has scrolled the sidebar to."""
+    a pick list right under the box, and a chosen one offers the other places of its name."""
     with st.form("go_to_place", border=False):
         query = st.text_input(
             "Go to place", max_chars=100, placeholder="e.g. Kharkiv, Київ, Odesa, Ukraine"
         )
         submitted = st.form_submit_button("Go")
     target = st.session_state.pop(K_GO_TARGET, None)
+    reply = st.session_state.pop(K_GO_SAID, None)
     if submitted and query.strip():
-        target = _go_to(query.strip(), catalog)
+        target, reply = _go_to(query.strip(), catalog)
+        icon = ICON_FOUND if reply.found else ICON_NOT_FOUND
+        st.toast(escape_markdown(reply.toast or reply.text), icon=icon)
+    if isinstance(reply, PlaceReply):
+        with st.container(key=K_GO_ANSWER):
+            say = st.info if reply.found else st.warning
+            say(escape_markdown(reply.text))
     _place_choices()
     if isinstance(target, MapView):
         return within_basemap(target)
     return None
 
 
-def _go_to(query: str, catalog: Catalog) -> MapView | None:
+def _go_to(query: str, catalog: Catalog) -> tuple[MapView | None, PlaceReply]:
     st.session_state.pop(K_GO_CHOICES, None)
     st.session_state.pop(K_GO_PICK, None)
     answer = gazetteer().resolve(query, PlaceContext(catalog.country_counts()))
     if answer.ambiguous:
-        st.session_state[K_GO_CHOICES] = answer
-        st.toast(f"'{query}' may be {len(answer.choices)} places: pick one under the Go button.")
-        return None
-    if answer.best is None:
-        note = f" ({answer.note})" if answer.note else ""
-        message = (
-            f"No place called '{query}' in the offline gazetteer{note}. Check the spelling, or "
-            "add the country: 'Odesa, Ukraine'."
+        _offer(answer, f"Which {answer.query}?")
+        text = (
+            f"'{query}' may be {len(answer.choices)} places: pick one under the Go button, "
+            f"in 'Which {answer.query}?'."
         )
-        st.warning(escape_markdown(message))
-        st.toast(escape_markdown(message))
-        return None
-    return _centred_on(answer.best)
+        return None, PlaceReply(text, found=False)
+    if answer.best is None:
+        return None, PlaceReply(not_found_text(query, answer.note), found=False)
+    others = answer.choices[1:]
+    if others:
+        _offer(replace(answer, choices=others), f"Another {answer.query}?")
+    text = centred_text(answer.best, len(others))
+    return _view_of(answer.best), PlaceReply(text, True, centred_text(answer.best))
 
 
-def _centred_on(place: Candidate) -> MapView:
+def not_found_text(query: str, note: str = "") -> str:
+    """Names what was not found and what to do; the gazetteer's note when it adds to that."""
+    said = f" ({note})" if note and not fold(note).startswith("no place called") else ""
+    return (
+        f"No place called '{query}' in the offline gazetteer{said}: check the spelling or "
+        "add the country, as in 'Odesa, Ukraine'."
+    )
+
+
+def centred_text(place: Candidate, others: int = 0) -> str:
+    """Names the place chosen; says where to find the others of its name when there are."""
     note = "close match: " if place.fuzzy else ""
-    message = f"Centred on {note}{place.label}"
-    st.caption(escape_markdown(message))
-    st.toast(escape_markdown(message))
+    text = f"Centred on {note}{place.label}."
+    if others:
+        places = "place" if others == 1 else "places"
+        text += f" Not this one? {others} other {places} of that name under the Go button."
+    return text
+
+
+def _view_of(place: Candidate) -> MapView:
     zoom = GO_TO_ZOOM.get(place.kind, 8)
     return MapView(round(place.latitude, 4), round(place.longitude, 4), zoom)
+
+
+def _offer(answer: PlaceAnswer, question: str) -> None:
+    st.session_state[K_GO_CHOICES] = answer
+    st.session_state[K_GO_QUESTION] = question
 
 
 def _place_choices() -> None:
@@ -700,7 +747,7 @@ def _place_choices() -> None:
     if not isinstance(answer, PlaceAnswer):
         return
     st.selectbox(
-        f"Which {answer.query}?",
+        escape_markdown(st.session_state.get(K_GO_QUESTION) or f"Which {answer.query}?"),
         options=list(range(len(answer.choices))),
         format_func=lambda i: answer.choices[i].label,
         index=None,
@@ -715,11 +762,11 @@ def _picked_place() -> None:
     pick = st.session_state.get(K_GO_PICK)
     if isinstance(answer, PlaceAnswer) and isinstance(pick, int):
         place = answer.choices[pick]
-        st.session_state[K_GO_TARGET] = MapView(
-            round(place.latitude, 4), round(place.longitude, 4), GO_TO_ZOOM.get(place.kind, 8)
-        )
+        st.session_state[K_GO_TARGET] = _view_of(place)
         st.session_state[K_GO_CHOICES] = None
-        st.toast(escape_markdown(f"Centred on {place.label}"))
+        reply = PlaceReply(centred_text(place), found=True)
+        st.session_state[K_GO_SAID] = reply
+        st.toast(escape_markdown(reply.text), icon=ICON_FOUND)
 
 
 def type_option_label(event_type: EventType) -> str:
@@ -901,17 +948,32 @@ def download_buttons(catalog: Catalog, event_filter: EventFilter) -> None:
     file on disk that a link then saves (geo.web.downloads): a page open builds no file nobody
     asked for, and no file is held in the server's memory. A fragment: a click reruns only this.
     """
+    # Each file is saved under the dataset's name and the view's dates and filters.
+    dataset, bounds = share.dataset_name(catalog), catalog.date_bounds()
+
+    def named(extension: str, tag: str = "") -> str:
+        return download_name(dataset, event_filter, extension, bounds=bounds, tag=tag)
+
     columns = st.columns([1, 1, 1, 2])
     for column, kind in zip(columns, downloads.EVENT_FILES, strict=False):
+        extension, tag = DOWNLOAD_NAME_PARTS[kind.file_name]
         with column:
             downloads.offer(
-                kind,
+                replace(kind, file_name=named(extension, tag)),
                 lambda: catalog.iter_events(event_filter),
                 slot=kind.file_name,
                 holds=(catalog.version, event_filter),
                 total=lambda: catalog.count(event_filter),
             )
-    site_download(columns[3], catalog, event_filter)
+    site_download(columns[3], catalog, event_filter, named("zip", "site"))
+
+
+# Each event file's extension and tag in its name (geo.filenames.download_name).
+DOWNLOAD_NAME_PARTS = {
+    downloads.CSV.file_name: ("csv", ""),
+    downloads.GEOJSON.file_name: ("geojson", ""),
+    downloads.ACLED.file_name: ("csv", "acled"),
+}
 
 
 # -- the current view as a static site (geo.map.publish) ----------------------------------------
@@ -937,7 +999,12 @@ def _last_view() -> LastView:
     return holder
 
 
-def site_download(column: DeltaGenerator, catalog: Catalog, event_filter: EventFilter) -> None:
+def site_download(
+    column: DeltaGenerator,
+    catalog: Catalog,
+    event_filter: EventFilter,
+    file_name: str = "event-atlas-site.zip",
+) -> None:
     """The current view as a static site (.zip), built only when the button is clicked."""
     too_many = catalog.count(event_filter) > PUBLISH_LIMIT
     note = (
@@ -949,7 +1016,7 @@ def site_download(column: DeltaGenerator, catalog: Catalog, event_filter: EventF
     column.download_button(
         "Download static site (.zip)",
         _deferred_site(catalog, event_filter, _last_view()),
-        file_name="event-atlas-site.zip",
+        file_name=file_name,
         mime="application/zip",
         disabled=too_many,
         help=note,

@@ -8,9 +8,40 @@ from pathlib import Path
 import streamlit as st
 
 import geo
+from geo.catalog import Catalog
+from geo.escape import escape_markdown
+from geo.urlstate import LinkNote, ViewState, read_link, unknown_in_dataset
 from geo.web import page, timeline
 from geo.web.explore import explore
 from geo.web.publication import reader_catalog
+from geo.web.share import copy_link
+
+
+def link_notes(state: ViewState, catalog: Catalog) -> list[LinkNote]:
+    """Every value of the page's link that it cannot use: unreadable ones, and those this
+    dataset does not hold (a country without events, an event id that is not there)."""
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    wanted = state.event_filter
+    # Asked of the dataset only when the link names any: every rerun runs this.
+    return read_link(params)[1] + unknown_in_dataset(
+        state,
+        countries=catalog.countries() if wanted.countries else [],
+        labels=catalog.label_counts() if wanted.labels else [],
+        has_event=lambda event_id: catalog.event(event_id) is not None,
+    )
+
+
+def link_message(notes: list[LinkNote]) -> str:
+    """One line per ignored value, in Markdown, the link's text escaped."""
+    lines = [f"- {escape_markdown(note.text())}" for note in notes]
+    return "**Ignored from the link** (the rest of it applies):\n\n" + "\n".join(lines)
+
+
+def _show_link_notes(state: ViewState, catalog: Catalog) -> None:
+    """At the top of the page, where a reader who followed a link looks first."""
+    notes = link_notes(state, catalog)
+    if notes:
+        st.warning(link_message(notes), icon=":material/link_off:")
 
 
 def map_page(app_dir: Path) -> None:
@@ -25,7 +56,7 @@ def map_page(app_dir: Path) -> None:
         page.show_error(error)
         st.stop()
 
-    state, ignored = page.url_state()
+    state, _ = page.url_state()
     page.apply_url_once(state, catalog, default_tiles)
     page.follow_catalog(catalog)
     bounds = catalog.date_bounds()
@@ -35,6 +66,8 @@ def map_page(app_dir: Path) -> None:
     event_filter = page.widget_filter(bounds)
 
     with st.sidebar:
+        # First in the sidebar: its answers come right under it, on the first screen.
+        jump = page.go_to_place(catalog)
         st.header("Filters")
         type_counts = geo.type_counts_without_type_filter(catalog, event_filter)
         st.multiselect(
@@ -63,7 +96,6 @@ def map_page(app_dir: Path) -> None:
             key=page.K_PREC,
             placeholder="Any precision",
         )
-        jump = page.go_to_place(catalog)
         st.radio(
             "Basemap",
             options=list(page.TILE_LABELS),
@@ -79,9 +111,9 @@ def map_page(app_dir: Path) -> None:
     matching = catalog.count(event_filter)
 
     page.show_title(catalog.title)
+    _show_link_notes(state, catalog)
     st.markdown(f"**{matching:,} of {catalog.total():,} events shown**")
-    if ignored:
-        st.caption("Ignored from the link (not understood): " + ", ".join(ignored))
+    copy_link()
     page.note_unplaced(catalog.unplaced_count(event_filter), events_file)
 
     # Map, detail panel and table rerun on their own when the reader clicks, picks or pans.

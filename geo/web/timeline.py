@@ -36,8 +36,11 @@ from geo.timeline import (
     Unit,
     brush_interval,
     brushed_range,
+    count_ceiling,
     next_bin,
+    shown_total,
     start_playback,
+    tallest_stack,
     timeline_bars,
     timeline_spec,
     unit_for,
@@ -53,6 +56,8 @@ CHART_HEIGHT = 150
 
 # Bars shared by every reader: one computation per (data version, filters, unit).
 _BARS: Memo[tuple[Any, ...]] = Memo(128, max_bytes=16 * 1024 * 1024)
+# The tallest bin of all the data, per (data version, unit).
+_TALLEST: Memo[tuple[Any, ...]] = Memo(64)
 
 DateRange = tuple[dt.date, dt.date]
 
@@ -85,6 +90,19 @@ def bars_of(
     return _BARS.get((catalog.version, event_filter, unit), make), unit
 
 
+def count_top(catalog: Catalog, bars: list[Bar], unit: Unit) -> int:
+    """The top of the count axis: the tallest bin of all the data, whatever the filters, so that
+    filters, brushing and playback change only the chart's data (its bars update in place and
+    the brush stays); taller when a date range's first bin gathers events that began before it.
+    """
+
+    def make() -> int:
+        return tallest_stack(timeline_bars(catalog.bin_counts(EventFilter(), unit), {}, None, unit))
+
+    every = _TALLEST.get((catalog.version, unit), make)
+    return count_ceiling(max(every, tallest_stack(bars)))
+
+
 def timeline_section(catalog: Catalog, event_filter: EventFilter, bounds: DateRange | None) -> None:
     """The chart and its playback controls; nothing when the events have no dates."""
     if bounds is None:
@@ -95,8 +113,12 @@ def timeline_section(catalog: Catalog, event_filter: EventFilter, bounds: DateRa
     _stop_if_moved_elsewhere(current, bounds)
     key = f"timeline-{st.session_state.get(K_GENERATION, 0)}"
     st.subheader("Timeline", anchor=False)
+    if not shown_total(bars):
+        st.info(no_events_message(event_filter, outside=bool(bars)), icon=":material/search_off:")
+        if not bars:  # nothing at any date: no chart to draw, no dates to play
+            return
     st.vega_lite_chart(
-        timeline_spec(bars, unit, bounds, CHART_HEIGHT),
+        timeline_spec(bars, unit, bounds, CHART_HEIGHT, count_top(catalog, bars, unit)),
         on_select=lambda: _on_brush(key, unit, bounds),
         selection_mode="brush",
         key=key,
@@ -108,6 +130,34 @@ def timeline_section(catalog: Catalog, event_filter: EventFilter, bounds: DateRa
     )
     if next_bin(bounds[0], unit) <= bounds[1]:  # more than one bin: something to play
         _player(unit, bounds, current)
+
+
+def no_events_message(event_filter: EventFilter, *, outside: bool) -> str:
+    """What the timeline says when the filters leave no events, and what to change.
+
+    `outside` says whether events match outside the chosen dates (the chart then shows them
+    as grey bars)."""
+    if outside:
+        return (
+            "No events match in the chosen dates. The grey bars show when matching events "
+            "happened: widen the dates, or drag across the bars."
+        )
+    changes = [
+        change
+        for active, change in (
+            (event_filter.text.strip(), "clear the search"),
+            (event_filter.types, "choose more event types"),
+            (event_filter.countries, "choose more countries"),
+            (event_filter.labels, "clear the source labels"),
+            (event_filter.precisions, "allow any location precision"),
+            (event_filter.date_from or event_filter.date_to, "widen the dates"),
+        )
+        if active
+    ]
+    if not changes:
+        return "No events match."
+    listed = changes[0] if len(changes) == 1 else ", ".join(changes[:-1]) + " or " + changes[-1]
+    return f"No events match these filters: {listed}."
 
 
 def _forget_brush_unless(current: DateRange) -> None:

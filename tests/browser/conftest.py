@@ -66,6 +66,40 @@ class StreamlitServer(AppServer):
 
 _SERVERS: list[AppServer] = []
 
+# A sign-in proxy's identity headers, as the desk's browser tests send them.
+DESK_HEADERS = (
+    '{"X-Forwarded-Email": "email", "X-Forwarded-User": "name", "X-Forwarded-Groups": "groups"}'
+)
+
+
+@contextmanager
+def seeded_desk(folder: Path, name: str) -> Iterator[tuple[AppServer, Any]]:
+    """A desk on SQLite seeded with the shipped events, signed in by proxy headers (Ada is an
+    admin), served as `streamlit run`; its log goes with a failing test's report."""
+    from geo.desk.store import DeskStore, open_database
+    from geo.loader import load_events
+
+    shipped = APP_DIR / "data" / "events.yaml"
+    url = f"sqlite:{folder / 'desk.sqlite'}"
+    store = DeskStore(open_database(url))
+    store.seed_published(load_events(shipped).events, shipped.name)
+    server = AppServer(
+        shipped,
+        app_dir=APP_DIR,
+        env={
+            "EVENT_ATLAS_DESK": url,
+            "EVENT_ATLAS_SIGN_IN": "headers",
+            "EVENT_ATLAS_TILES": "offline",
+            "EVENT_ATLAS_ADMINS": "ada@example.org",
+        },
+        flags=["--server.trustedUserHeaders", DESK_HEADERS],
+        log_path=folder / "streamlit.log",
+        name=name,
+    )
+    with server, logs_attached(server):
+        server.wait_ready()
+        yield server, store
+
 
 @contextmanager
 def logs_attached(server: AppServer) -> Iterator[AppServer]:

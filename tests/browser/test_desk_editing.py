@@ -20,52 +20,28 @@ from typing import Any
 import pytest
 
 from geo.desk.roles import Editor, Role
-from geo.desk.store import DeskStore, open_database
+from geo.desk.store import DeskStore
 from geo.desk.workflow import Move, Status
-from geo.loader import load_events
 from geo.serve import AppServer
 from tests.browser.conftest import (
-    APP_DIR,
     ARTIFACTS,
     FIRST_RENDER_TIMEOUT_MS,
     VIEWPORT,
     ScriptRuns,
     as_shown,
-    logs_attached,
+    seeded_desk,
 )
 from tests.oidc import APP_IDLE
 
 pytestmark = pytest.mark.browser
 
-SHIPPED = APP_DIR / "data" / "events.yaml"
-HEADERS = (
-    '{"X-Forwarded-Email": "email", "X-Forwarded-User": "name", "X-Forwarded-Groups": "groups"}'
-)
 ADA = Editor("ada@example.org", "Ada", frozenset({Role.ADMIN}))
 VIC = Editor("vic@example.org", "Vic", frozenset({Role.VERIFIER, Role.PUBLISHER}))
 
 
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppServer, DeskStore]]:
-    folder = tmp_path_factory.mktemp("desk-editing")
-    url = f"sqlite:{folder / 'desk.sqlite'}"
-    store = DeskStore(open_database(url))
-    store.seed_published(load_events(SHIPPED).events, SHIPPED.name)
-    server = AppServer(
-        SHIPPED,
-        app_dir=APP_DIR,
-        env={
-            "EVENT_ATLAS_DESK": url,
-            "EVENT_ATLAS_SIGN_IN": "headers",
-            "EVENT_ATLAS_TILES": "offline",
-            "EVENT_ATLAS_ADMINS": "ada@example.org",
-        },
-        flags=["--server.trustedUserHeaders", HEADERS],
-        log_path=folder / "streamlit.log",
-        name="desk-editing",
-    )
-    with server, logs_attached(server):
-        server.wait_ready()
+    with seeded_desk(tmp_path_factory.mktemp("desk-editing"), "desk-editing") as (server, store):
         yield server, store
 
 

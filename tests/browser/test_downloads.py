@@ -36,6 +36,8 @@ SIZE = 200_000
 GROWTH_LIMIT = 150 * 1024 * 1024
 BUILD_TIMEOUT_MS = 300_000
 SAVE = 'a[download]:has-text("Save")'
+# The fixture's files are named after its title and dates (geo.filenames.download_name).
+VIEW_NAME = "russias-invasion-of-ukraine-2022-02-24-to-28"
 
 
 def _benchmark(name: str) -> Any:
@@ -83,7 +85,7 @@ def test_a_download_is_saved_through_its_link_once_and_only_by_its_own_browser(
     events = load_events(atlas.events_file).events
     open_page(page, atlas)
     saved = build_and_save(page, "Download GeoJSON", tmp_path)
-    assert saved.name == "events.geojson"
+    assert saved.name == f"{VIEW_NAME}.geojson"
     features = json.loads(saved.read_text(encoding="utf-8"))["features"]
     assert sorted(f["id"] for f in features) == sorted(e.id for e in events)
     url = f"{atlas.base_url}/{page.locator(SAVE).get_attribute('href')}"
@@ -91,7 +93,7 @@ def test_a_download_is_saved_through_its_link_once_and_only_by_its_own_browser(
     assert spool_files(atlas) == []
 
     page.get_by_role("button", name="Download CSV", exact=True).click()
-    link = page.locator('a[download="events.csv"]')
+    link = page.locator(f'a[download="{VIEW_NAME}.csv"]')
     expect(link).to_be_visible()
     url = f"{atlas.base_url}/{link.get_attribute('href')}"
     # A link copied to another browser is refused, even while the file is there.
@@ -103,7 +105,7 @@ def test_a_download_is_saved_through_its_link_once_and_only_by_its_own_browser(
     assert len(spool_files(atlas)) == 1
     mine = page.request.get(url, headers={"Accept-Encoding": "gzip"})
     assert mine.status == 200
-    assert mine.headers["content-disposition"] == 'attachment; filename="events.csv"'
+    assert mine.headers["content-disposition"] == f'attachment; filename="{VIEW_NAME}.csv"'
     assert mine.headers["cache-control"] == "no-store"
     assert "content-encoding" not in mine.headers  # as written, with its exact length
     assert int(mine.headers["content-length"]) == len(mine.body())
