@@ -323,10 +323,15 @@ class _ZoomCap(MacroElement):
                         + cap.extra.name + ")";
                 }
                 text.textContent = words;
-                box.style.display = map.getZoom() >= max ? "" : "none";
+                box.style.display = map.getZoom() >= max && !popupOpen ? "" : "none";
             }
+            // An open popup comes first: the notice steps aside while one is open, so that
+            // it never covers the popup's type and title.
+            var popupOpen = false;
             map.addControl(new Notice());
             map.on("zoomend moveend", update);
+            map.on("popupopen", function() { popupOpen = true; update(); });
+            map.on("popupclose", function() { popupOpen = false; update(); });
             update();
         })({{ this._parent.get_name() }});
         {% endmacro %}

@@ -98,6 +98,14 @@ def test_a_deep_link_opens_offline_at_the_cap_says_so_and_switches_online_in_one
     zoom_in.click()
     frame.wait_for_function("() => map_div.getZoom() === 6")
     expect(notice).to_be_visible()
+    # An open popup comes first: the notice steps aside, and is back once the popup closes.
+    the_map(page).locator(".leaflet-marker-icon").first.click()
+    expect(the_map(page).locator(".leaflet-popup")).to_be_visible()
+    expect(notice).to_be_hidden()
+    page.screenshot(path=str(ARTIFACTS / "basemap-zoom-cap-popup.png"))
+    the_map(page).locator(".leaflet-popup-close-button").click()
+    expect(the_map(page).locator(".leaflet-popup")).to_have_count(0)
+    expect(notice).to_be_visible()
     assert leaving == [], leaving
 
     # One click: the sidebar's online basemap, at the same view; the online map may go closer.
