@@ -45,3 +45,28 @@ def test_no_month_read_where_none_is_meant(sentence: str) -> None:
 def test_a_day_beats_its_month() -> None:
     found = find_date("On 3 December, in December's cold, the town was hit.", ARTICLE, Anchors())
     assert (found.date, found.precision) == (dt.date(2023, 12, 3), "day")
+
+
+def test_days_earlier_count_back_from_the_last_day_the_article_named() -> None:
+    anchors = Anchors()
+    first = find_date("On Thursday, a drone hit the port.", ARTICLE, anchors)
+    assert first.date == dt.date(2024, 9, 12)  # the Thursday before Monday 16 September
+    then = find_date("Two days earlier, a missile struck the station.", ARTICLE, anchors)
+    assert (then.date, then.precision, then.said) == (
+        dt.date(2024, 9, 10),
+        "day",
+        "Two days earlier",
+    )
+    before = find_date("The previous day, shelling hit a school.", ARTICLE, anchors)
+    assert before.date == dt.date(2024, 9, 9)  # the day before the last day named, the 10th
+
+
+def test_days_earlier_without_a_day_named_count_from_the_article() -> None:
+    found = find_date("A day earlier, gunmen raided the village.", ARTICLE, Anchors())
+    assert found.date == dt.date(2024, 9, 15)
+    assert "the article's date" in (found.note or "")
+
+
+def test_the_day_before_an_undated_thing_is_not_read() -> None:
+    found = find_date("The day before the vote, police detained two men.", ARTICLE, Anchors())
+    assert found.precision == "approximate" and found.date == ARTICLE

@@ -65,8 +65,11 @@ class Anchors:
     """Days the article has named its events by ("the invasion" -> 24 February)."""
 
     days: dict[str, dt.date] = field(default_factory=dict)
+    # The last day a sentence named: "two days earlier" counts back from it.
+    last_day: dt.date | None = None
 
     def learn(self, sentence: str, day: dt.date) -> None:
+        self.last_day = day
         for found in _ANCHOR.finditer(sentence):
             self.days.setdefault(found["anchor"].lower(), day)
 
@@ -128,9 +131,11 @@ def find_date(sentence: str, article_date: dt.date, anchors: Anchors) -> DateFin
         return month
     days_ago = _DAYS_AGO.search(sentence)
     if days_ago is not None:
-        count = _SMALL_NUMBERS.get(days_ago["count"].lower()) or int(days_ago["count"])
-        day = article_date - dt.timedelta(days=count)
+        day = article_date - dt.timedelta(days=_days(days_ago["count"]))
         return DateFinding(day, None, "day", days_ago[0], EXPLICIT_CONFIDENCE)
+    earlier = _earlier(sentence, article_date, anchors)
+    if earlier is not None:
+        return earlier
     if reported:
         return DateFinding(reported[1], None, "approximate", reported[0], REPORTED_CONFIDENCE)
     return _article_date(article_date, "no date in the sentence: the article's date")
@@ -149,6 +154,34 @@ _MONTHS = [
 ]  # fmt: skip
 _SMALL_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _DAYS_AGO = re.compile(r"\b(?P<count>a|one|two|three|four|five|six|\d)\s+days?\s+ago\b", re.I)
+
+
+# "two days earlier", "a day before", "the previous day": counted back from the last day the
+# article named ("On Thursday, … Two days earlier, …" is Tuesday), or from its own date.
+_DAYS_EARLIER = re.compile(
+    r"\b(?:(?P<count>a|one|two|three|four|five|six|\d)\s+days?\s+(?:earlier|before)"
+    r"|the\s+(?:previous|preceding)\s+day|the\s+day\s+before)\b"
+    # "the day before the vote" counts from the vote, which the article may not date.
+    r"(?!\s+(?:the|a|an|his|her|its|their|that|this)\b)",
+    re.IGNORECASE,
+)
+
+
+def _days(count: str) -> int:
+    return _SMALL_NUMBERS.get(count.lower()) or int(count)
+
+
+def _earlier(sentence: str, article_date: dt.date, anchors: Anchors) -> DateFinding | None:
+    found = _DAYS_EARLIER.search(sentence)
+    if found is None:
+        return None
+    back = _days(found["count"]) if found["count"] else 1
+    base = anchors.last_day or article_date
+    said_of = "the day the article named before" if anchors.last_day else "the article's date"
+    day = base - dt.timedelta(days=back)
+    anchors.last_day = day  # "the day before that" goes on from here
+    note = f"'{found[0]}': counted back from {base:%-d %B %Y}, {said_of}"
+    return DateFinding(day, None, "day", found[0], SINCE_CONFIDENCE, note)
 
 
 def _month_said(sentence: str, article_date: dt.date) -> DateFinding | None:
