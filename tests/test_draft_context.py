@@ -311,3 +311,45 @@ def test_counts_in_one_sentence_and_claimants_who_differ_are_all_kept(
     [draft] = drafts_of(text, gazetteer)
     values = sorted(f.value for f in draft.event.fatalities)
     assert 4 in values and 7 in values, values
+
+
+# --- a second town with a count of its own --------------------------------------------------
+
+
+def test_a_second_town_with_its_own_count_is_a_draft_of_its_own(gazetteer: Gazetteer) -> None:
+    text = (
+        "Russian shelling killed three people in Pokrovsk and two in Kurakhove on Tuesday, "
+        "the governor of the Donetsk region said."
+    )
+    drafts = drafts_of(text, gazetteer)
+    pokrovsk, kurakhove = only(drafts, "Pokrovsk"), only(drafts, "Kurakhove")
+    assert [(f.value, f.claimed_by) for f in pokrovsk.event.fatalities] == [
+        (3, "governor of the Donetsk region")
+    ]
+    assert [(f.value, f.claimed_by) for f in kurakhove.event.fatalities] == [
+        (2, "governor of the Donetsk region")
+    ]
+    assert kurakhove.event.date == pokrovsk.event.date == TUESDAY
+    assert kurakhove.event.event_type == pokrovsk.event.event_type == EventType.SHELLING
+    assert kurakhove.quotes == pokrovsk.quotes == [text]  # each quotes the whole sentence
+    assert km_from(kurakhove, "Kurakhove", gazetteer) < 5
+
+
+def test_the_second_count_keeps_the_fate_of_the_first(gazetteer: Gazetteer) -> None:
+    text = "A drone attack wounded five people in Kherson and two more in Beryslav on Tuesday."
+    beryslav = only(drafts_of(text, gazetteer), "Beryslav")
+    assert [f.value for f in beryslav.event.injured] == [2]
+    assert beryslav.event.fatalities == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The second town is where the victims were taken, not a count of its own.
+        "Shelling killed three people in Pokrovsk; the wounded were taken to Kramatorsk.",
+        # Two counts in the first clause: which goes where is not clear.
+        "Shelling killed three and wounded four in Pokrovsk and Kramatorsk on Tuesday.",
+    ],
+)
+def test_no_second_draft_without_a_count_before_the_town(text: str, gazetteer: Gazetteer) -> None:
+    assert [d for d in drafts_of(text, gazetteer) if d.event.place.name == "Kramatorsk"] == []

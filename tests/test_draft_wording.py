@@ -32,6 +32,9 @@ def _brief(found: FigureFinding) -> Figure:
         ("Some 1,200 people have died since the floods.", [(1200, "about", "killed")]),
         # A round number or a plural gives no exact count.
         ("A dozen soldiers died.", [(12, "about", "killed")]),
+        # A part of victims counted before, told where they died.
+        ("Four of them died in the town and three in the next.", [(4, "exact", "killed")]),
+        ("Two of them were wounded by shrapnel.", [(2, "exact", "injured")]),
         ("Dozens of people were injured.", [(24, "at least", "injured")]),
         ("Hundreds of villagers were killed.", [(200, "at least", "killed")]),
         ("More than a dozen people were hurt.", [(12, "more than", "injured")]),

@@ -16,6 +16,7 @@ from geo.draft.sentences import Sentence, split_sentences
 from geo.draft.wording import (
     FigureFinding,
     TypeFinding,
+    count_before_place,
     find_actors,
     find_figures,
     find_speaker,
@@ -122,6 +123,7 @@ def draft_article(article: Article, gazetteer: Gazetteer) -> list[Draft]:
         last = groups[-1] if groups else None
         if place is not None:
             groups.append(_Group([sentence], place, date, kind, figures, find_actors(text)))
+            groups.extend(_counted_elsewhere(groups[-1], found))
             groups.extend(_clause_groups(sentence, found, place, article.date, anchors))
         elif last and previous and _continues(last, previous, sentence, kind, figures):
             _join(last, sentence, date, kind, figures, find_actors(text))
@@ -189,6 +191,34 @@ def _clause_groups(
             mention.end,
         )
         out.append(_Group([sentence], there, date, kind, [], find_actors(clause)))
+    return out
+
+
+def _counted_elsewhere(group: _Group, mentions: Sequence[PlaceMention]) -> list[_Group]:
+    """ "shelling killed three people in Pokrovsk and two in Kurakhove": each later town with a
+    count of its own is a draft of its own, of the same kind, day and fate."""
+    if len(group.figures) != 1:
+        return []  # which count goes where is clear only after one count
+    fate, claimant = group.figures[0]
+    text = group.sentences[0].text
+    out: list[_Group] = []
+    for mention in mentions:
+        if mention.entry is None or mention.start <= group.place.start:
+            continue
+        if _same_town(mention, group.place) or mention.score < PLACE_THRESHOLD:
+            continue
+        figure = count_before_place(text, mention.start, fate)
+        if figure is not None:
+            out.append(
+                _Group(
+                    list(group.sentences),
+                    mention,
+                    group.date,
+                    group.kind,
+                    [(figure, claimant)],
+                    list(group.actors),
+                )
+            )
     return out
 
 

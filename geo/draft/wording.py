@@ -198,6 +198,8 @@ _VICTIMS_PLURAL = (
     r"|teachers|guards|police officers|policemen|officers|officials|others|relatives"
     r"|colleagues|family members|members|Palestinians|Israelis|Ukrainians|Russians|Sudanese"
     r"|Syrians|Lebanese|Congolese|Kenyans|Afghans"
+    # "four of them died": a part of victims counted before, with a place of its own.
+    r"|of them"
 )
 _VICTIMS_SINGULAR = (
     r"person|civilian|resident|villager|child|kid|boy|girl|baby|infant|toddler|teenager|teen"
@@ -602,6 +604,35 @@ def find_figures(text: str) -> list[FigureFinding]:
         if not any(found.start < kept.end and kept.start < found.end for kept in out):
             out.append(found)
     return [found.figure for found in _families(text, out)]
+
+
+# "three people in Pokrovsk and two in Kurakhove": a second count, of the same fate, in the place
+# named right after it.
+_COUNT_BEFORE_PLACE = re.compile(
+    rf"(?:,\s*|\s+)(?:and|while|with)\s+(?:another\s+)?(?P<count>{_NUMBER})\s+"
+    r"(?:(?:more|others?|people|civilians|residents|soldiers)\s+)?(?:(?:were|was)\s+\w+\s+)?"
+    r"in\s+(?:the\s+(?:city|town|village|district|region)\s+of\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def count_before_place(text: str, place_start: int, fate: FigureFinding) -> FigureFinding | None:
+    """The count just before a place the sentence names after another ("… and two in
+    Kurakhove"), of the fate `fate` counts (killed or injured); None if there is none."""
+    found = _COUNT_BEFORE_PLACE.search(text[max(0, place_start - 80) : place_start])
+    if found is None:
+        return None
+    value, implied = _count(found["count"])
+    if value <= 0:
+        return None
+    return FigureFinding(
+        value,
+        _qualifier(None, implied),
+        fate.injured,
+        found["count"],
+        f"'{found[0].strip()}': counted as {'injured' if fate.injured else 'killed'}, "
+        "as the count before it",
+    )
 
 
 # -- who said it, who acted --------------------------------------------------------------------
