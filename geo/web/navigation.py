@@ -9,6 +9,7 @@ import streamlit as st
 
 from geo import settings
 from geo.errors import SettingError
+from geo.web.gate import gated
 
 # The desk's path; geo.web.page_shell serves the page a browser opening it directly gets.
 DESK_PATH = "desk"
@@ -18,9 +19,12 @@ def pages(app_dir: Path) -> list[Any]:
     from geo.web.desk import desk_page
     from geo.web.reader import map_page
 
+    # Every page run waits its turn at the gate, a new reader's first runs before the rest.
+    @gated
     def map_view() -> None:
         map_page(app_dir)
 
+    @gated
     def desk() -> None:
         desk_page(app_dir)
 
