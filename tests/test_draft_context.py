@@ -353,3 +353,27 @@ def test_the_second_count_keeps_the_fate_of_the_first(gazetteer: Gazetteer) -> N
 )
 def test_no_second_draft_without_a_count_before_the_town(text: str, gazetteer: Gazetteer) -> None:
     assert [d for d in drafts_of(text, gazetteer) if d.event.place.name == "Kramatorsk"] == []
+
+
+# --- days and counts carried from one sentence to the next --------------------------------------
+
+
+def test_a_joined_sentence_s_day_beats_the_day_it_was_said(gazetteer: Gazetteer) -> None:
+    text = (
+        "Russian shelling killed three people in Kherson, officials said on Tuesday.\n\n"
+        "The shells hit a market late on Sunday, killing two more people, they said."
+    )
+    [kherson] = drafts_of(text, gazetteer)
+    assert kherson.event.date == dt.date(2022, 2, 27)
+    # "two more" are beyond the three, not among them.
+    assert [f.value for f in kherson.event.fatalities] == [3, 2]
+
+
+def test_a_sentence_that_adds_to_the_event_before_takes_its_day(gazetteer: Gazetteer) -> None:
+    text = (
+        "Gunmen killed nine soldiers in an ambush in the Kharkiv region on Sunday, the army "
+        "said.\n\nEleven more were wounded near the town of Izium, it said."
+    )
+    izium = only(drafts_of(text, gazetteer), "Near Izyum")
+    assert izium.event.date == dt.date(2022, 2, 27)
+    assert "goes on with the event before" in " ".join(izium.notes)

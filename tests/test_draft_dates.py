@@ -70,3 +70,30 @@ def test_days_earlier_without_a_day_named_count_from_the_article() -> None:
 def test_the_day_before_an_undated_thing_is_not_read() -> None:
     found = find_date("The day before the vote, police detained two men.", ARTICLE, Anchors())
     assert found.precision == "approximate" and found.date == ARTICLE
+
+
+def test_a_dateline_s_day_is_when_it_was_filed_not_when_it_happened() -> None:
+    filed = dt.date(2025, 5, 6)  # a Tuesday
+    found = find_date(
+        "OUAGADOUGOU, May 6 (Wire) - Gunmen killed dozens of soldiers in the town on Sunday, "
+        "two sources said on Tuesday.",
+        filed,
+        Anchors(),
+    )
+    assert (found.date, found.precision, found.said) == (dt.date(2025, 5, 4), "day", "on Sunday")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "May 5 (Wire) - Shelling killed three people.",
+        "BENI, Congo, May 5 (Wire) - Rebels killed 18.",
+    ],
+)
+def test_a_dateline_alone_dates_the_lead_as_about_the_day_it_was_filed(sentence: str) -> None:
+    found = find_date(sentence, dt.date(2025, 5, 6), Anchors())
+    assert (found.date, found.precision, found.note) == (
+        dt.date(2025, 5, 5),
+        "approximate",
+        "the dateline's day",
+    )

@@ -10,7 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from geo.draft.context import ArticleContext
-from geo.draft.dates import Anchors, DateFinding, find_date, ongoing_since_anchor
+from geo.draft.dates import (
+    SINCE_CONFIDENCE,
+    Anchors,
+    DateFinding,
+    find_date,
+    ongoing_since_anchor,
+)
 from geo.draft.places import PLACE_THRESHOLD, PlaceMention, find_places, lower_case_words
 from geo.draft.sentences import Sentence, split_sentences
 from geo.draft.wording import (
@@ -121,6 +127,8 @@ def draft_article(article: Article, gazetteer: Gazetteer) -> list[Draft]:
         figures = [(figure, claimant) for figure in find_figures(text)]
         place = _best_place(found, focus)
         last = groups[-1] if groups else None
+        if last is not None and date.said is None:
+            date = _date_going_on(text, last.date) or date
         if place is not None:
             groups.append(_Group([sentence], place, date, kind, figures, find_actors(text)))
             groups.extend(_counted_elsewhere(groups[-1], found))
@@ -324,7 +332,7 @@ def _join(
     actors: list[str],
 ) -> None:
     group.sentences.append(sentence)
-    if date.said is not None and group.date.said is None:
+    if _date_says_more(date, group.date):
         group.date = date
     if _kind_says_more(kind, group.kind):
         group.kind = kind
@@ -384,7 +392,7 @@ def _absorb(group: _Group, other: _Group) -> None:
     numbers = {sentence.number for sentence in group.sentences}
     new = [sentence for sentence in other.sentences if sentence.number not in numbers]
     group.sentences = sorted([*group.sentences, *new], key=lambda sentence: sentence.number)
-    if other.date.said is not None and group.date.said is None:
+    if _date_says_more(other.date, group.date):
         group.date = other.date
     if _kind_says_more(other.kind, group.kind):
         group.kind = other.kind
@@ -392,6 +400,27 @@ def _absorb(group: _Group, other: _Group) -> None:
         group.place = other.place  # "Kharkiv's mayor said", then "shelling in Kharkiv"
     _add_figures(group, other.figures)
     group.actors.extend(a for a in other.actors if a not in group.actors)
+
+
+def _date_going_on(text: str, before: DateFinding) -> DateFinding | None:
+    """ "Eleven more were wounded near Téra": a sentence with no day of its own that adds to
+    the event before takes that event's day."""
+    found = _IN_ADDITION.search(text)
+    if found is None or before.said is None or before.precision == "approximate":
+        return None
+    return replace(
+        before,
+        confidence=min(before.confidence, SINCE_CONFIDENCE),
+        note=f"'{found[0]}': goes on with the event before, dated '{before.said}'",
+    )
+
+
+def _date_says_more(new: DateFinding, old: DateFinding) -> bool:
+    """A day the sentences name beats none, and beats the day it was only said ("officials said
+    on Tuesday", then "the water tore through late on Sunday")."""
+    if new.said is None:
+        return False
+    return old.said is None or (old.precision == "approximate" and new.precision != "approximate")
 
 
 def _place_weight(mention: PlaceMention) -> float:
@@ -435,12 +464,16 @@ def _totals_taken_once(
             ),
             None,
         )
-        if total is None:
+        if total is None or _IN_ADDITION.search(figure.words):
             kept.append((figure, who))
             continue
         kind = "injured" if figure.injured else "killed"
         notes.append(f"'{figure.words}' is read as part of the total of {total.value} {kind}")
     return kept, notes
+
+
+# "two more", "another three", "a further 17": victims beyond the count before, never part of it.
+_IN_ADDITION = re.compile(r"\b(?:more|another|a further|additional)\b", re.IGNORECASE)
 
 
 def _sentence_of(figure: FigureFinding, sentences: Sequence[Sentence]) -> int:

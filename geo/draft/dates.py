@@ -42,6 +42,11 @@ _ON_DAY = re.compile(
     rf"\b(?P<lead>(?:throughout|on|during|early\s+on|late\s+on|by)\s+)?(?P<day>{_DAY})\b",
     re.IGNORECASE,
 )
+# "OUAGADOUGOU, May 6 (Reuters) -", "May 6 (Reuters) -": the day the story was filed.
+_DATELINE = re.compile(
+    rf"^\s*(?:[A-Z][\w .'’/()-]*,\s+){{0,3}}(?P<day>{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})"
+    r"\s*(?:\([^)]*\)\s*)?[-–—:]"
+)
 _ANCHOR = re.compile(rf"\b(?P<anchor>{_EVENTS})\b", re.IGNORECASE)
 
 EXPLICIT_CONFIDENCE = 0.9
@@ -119,9 +124,12 @@ def find_date(sentence: str, article_date: dt.date, anchors: Anchors) -> DateFin
             article_date,
             f"'{anchor[0]}': the article never says when the {anchor['anchor'].lower()} began",
         )
+    dateline = _DATELINE.match(sentence)
     for found in _ON_DAY.finditer(sentence):
         if reported and found.start("day") == reported[2]:
             continue  # the day it was said, not the day it happened
+        if dateline and found.start("day") < dateline.end():
+            continue  # the day it was filed: the sentence may name the day it happened
         day = parse_day(found["day"], article_date)
         if day is not None and day <= article_date:
             anchors.learn(sentence, day)
@@ -138,6 +146,11 @@ def find_date(sentence: str, article_date: dt.date, anchors: Anchors) -> DateFin
         return earlier
     if reported:
         return DateFinding(reported[1], None, "approximate", reported[0], REPORTED_CONFIDENCE)
+    filed = parse_day(dateline["day"], article_date) if dateline else None
+    if dateline and filed is not None and filed <= article_date:
+        return DateFinding(
+            filed, None, "approximate", dateline["day"], REPORTED_CONFIDENCE, "the dateline's day"
+        )
     return _article_date(article_date, "no date in the sentence: the article's date")
 
 
