@@ -75,8 +75,20 @@ _SCRIPT_JSON_ESCAPES = str.maketrans(
 )
 
 
+# A JSON string, with its escapes.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _braces_escaped(found: re.Match[str]) -> str:
+    return found.group(0).replace("{", "\\u007b").replace("}", "\\u007d")
+
+
 def script_json(value: object) -> str:
-    """A JSON value that can be pasted into a <script> as a JavaScript expression."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(
-        _SCRIPT_JSON_ESCAPES
-    )
+    """A JSON value that can be pasted into a <script> as a JavaScript expression.
+
+    Folium hands a macro's rendered script to Jinja once more, as a template: a `{{ … }}` in
+    a string would run there. Braces inside strings are written as \\u escapes, which JSON
+    reads back as braces; JSON's own braces never pair up as `{{`, `{%` or `{#`.
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _JSON_STRING.sub(_braces_escaped, text.translate(_SCRIPT_JSON_ESCAPES))

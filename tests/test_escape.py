@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.escape import escape_markdown, escape_text, link, safe_url
+from geo.escape import escape_markdown, escape_text, link, safe_url, script_json
 from geo.map.assets import StaticURLs
 from geo.map.layer import build_map
 from geo.model import Event
@@ -101,3 +101,14 @@ def test_markdown_escape_keeps_typed_entities_and_breaks_autolinks():
 def test_markdown_escape_neutralises_images_and_links():
     expected = "\\!\\[x\\]\\(http\\:/\u2060/127\\.0\\.0\\.2/x\\.png\\)"
     assert escape_markdown("![x](http://127.0.0.2/x.png)") == expected
+
+
+def test_script_json_never_holds_a_template_for_folium_to_run() -> None:
+    """Folium renders a macro's script as a Jinja template once more: text from data must not
+    be evaluated there (`{{ 7*7 }}` showing as 49, or worse)."""
+    import jinja2
+
+    value = {"title": "{{ 7*7 }} {% if 1 %}x{% endif %} {# c #}", "list": [{"n": {}}]}
+    pasted = script_json(value)
+    assert jinja2.Template(pasted).render() == pasted  # nothing left for Jinja to do
+    assert json.loads(pasted) == value

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -31,6 +31,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 import geo.cli as cli
 from geo import load_events
+from geo.text import fold
 
 from .conftest import ARTIFACTS, FIXTURES
 
@@ -321,4 +322,232 @@ def test_hostile_events_and_a_hostile_hash_run_nothing(
             + ' [onerror], [onload]')).map(e => e.outerHTML)"""
     )
     assert injected == [] and seen.dialogs == []
+    seen.assert_stayed_inside()
+
+
+# -- the panel: dates, search and the list of what is shown ------------------------------------
+PANEL = ".ea-site-panel"
+ITEMS = ".ea-site-item"
+SIZES = [(1400, 900), (390, 844)]
+RECT_JS = "e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+
+
+def _box(page: Page, selector: str) -> tuple[float, float, float, float]:
+    left, top, right, bottom = page.locator(selector).first.evaluate(RECT_JS)
+    return left, top, right, bottom
+
+
+def _apart(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+
+
+def _open_panel(page: Page) -> None:
+    """A phone opens on the map, the panel folded: a reader opens it by its summary."""
+    if page.locator(f"{PANEL} details").get_attribute("open") is None:
+        page.locator(f"{PANEL} summary").click()
+    expect(page.locator(f"{PANEL} details")).to_have_attribute("open", "")
+
+
+def _listed(page: Page) -> list[str]:
+    return page.eval_on_selector_all(ITEMS, "items => items.map(i => i.dataset.eventId)")
+
+
+def _shown_ids(page: Page) -> set[str]:
+    return set(
+        page.eval_on_selector_all(MARKERS, "ms => ms.map(m => m.getAttribute('data-event-id'))")
+    )
+
+
+def _expected(first: str | None = None, words: str = "", types: set[str] | None = None) -> list:
+    """The fixture's events a range from `first` and a search keep, in the list's order."""
+    kept = [
+        e
+        for e in EVENTS.events
+        if (first is None or e.last_date.isoformat() >= first)
+        and all(w in fold(f"{e.title} {e.place.name} {e.summary}") for w in fold(words).split())
+        and (types is None or e.event_type.value in types)
+    ]
+    return [e.id for e in sorted(kept, key=lambda e: (e.date, e.title))]
+
+
+def _panel_leaves_the_map(page: Page) -> None:
+    """The panel and the map share the page: neither covers the other, the map keeps room."""
+    panel, area = _box(page, PANEL), _box(page, ".folium-map")
+    assert _apart(panel, area), (panel, area)
+    width, height = page.viewport_size["width"], page.viewport_size["height"]  # type: ignore[index]
+    assert (area[2] - area[0]) * (area[3] - area[1]) >= 0.4 * width * height, area
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_dates_and_a_search_narrow_the_markers_and_the_list_and_a_link_reopens_them(
+    serve_site: Callable[..., str], visit: Callable[[str], Visit], width: int, height: int
+) -> None:
+    seen = visit(serve_site(FIXTURES / "browser_events.yaml"))
+    page = seen.page
+    page.set_viewport_size({"width": width, "height": height})
+    seen.open()
+    details = page.locator(f"{PANEL} details")
+    # A phone opens on the map; a large screen shows the panel beside it, open.
+    if width < 700:
+        expect(details).not_to_have_attribute("open", "")
+    else:
+        expect(details).to_have_attribute("open", "")
+    _panel_leaves_the_map(page)
+    _open_panel(page)
+    _panel_leaves_the_map(page)
+    # The date boxes are bounded by the data's first and last day, and show them.
+    first, last = "2022-02-24", "2022-02-28"
+    for name, value in (("from", first), ("to", last)):
+        box = page.locator(f'{PANEL} input[name="{name}"]')
+        expect(box).to_have_value(value)
+        assert (box.get_attribute("min"), box.get_attribute("max")) == (first, last)
+    assert _listed(page) == _expected()
+    expect(page.locator(f"{PANEL} .ea-site-count")).to_have_text(
+        f"{len(EVENTS.events)} events shown"
+    )
+
+    # A range from the 28th drops Mariupol (27th); the refugees' 24th-28th overlaps it.
+    page.locator(f'{PANEL} input[name="from"]').fill("2022-02-28")
+    want = _expected("2022-02-28")
+    assert "mariupol-fighting" not in want and "refugees-half-million" in want
+    expect(page.locator(ITEMS)).to_have_count(len(want))
+    assert _listed(page) == want and _shown_ids(page) == set(want)
+    # A search reads titles, places and summaries, as the app folds them (case, apostrophe).
+    page.locator(f'{PANEL} input[name="q"]').fill("KYIV")
+    want = _expected("2022-02-28", "kyiv")
+    assert set(want) == {"kyiv-convoy", "zelenskiy-eu-membership-request"}
+    expect(page.locator(ITEMS)).to_have_count(len(want))
+    assert _listed(page) == want and _shown_ids(page) == set(want)
+    item = page.locator(f'{ITEMS}[data-event-id="kyiv-convoy"]')
+    expect(item.locator(".ea-site-when")).to_have_text("2022-02-28")
+    expect(item.locator(".ea-site-type")).to_have_text("Military movement")
+    expect(item.locator(".ea-site-place")).to_have_text("Road north-west of Kyiv")
+    expect(item.locator(".ea-site-item-title")).to_have_text(
+        "Russian military convoy over 27 km long nears Kyiv"
+    )
+    expect(page.locator(f"{PANEL} .ea-site-count")).to_have_text(
+        f"2 of {len(EVENTS.events)} events shown"
+    )
+    expect(page.locator(LEGEND).locator("summary")).to_have_text(
+        f"2 of {len(EVENTS.events)} events shown"
+    )
+    assert seen.hash()["from"] == "2022-02-28" and seen.hash()["q"] == "KYIV"
+    assert "to" not in seen.hash()  # the last day is no bound: the link does not say it
+    page.wait_for_function(MAP_IDLE_JS)
+    page.wait_for_function(TILES_LOADED_JS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"site-filters-{width}.png"))
+
+    # The link reopens the same dates, search and events; the search folds apostrophes.
+    link = page.url
+    page.goto("about:blank")
+    page.goto(link)
+    page.wait_for_function(MAP_IDLE_JS)
+    _open_panel(page)
+    expect(page.locator(f'{PANEL} input[name="from"]')).to_have_value("2022-02-28")
+    expect(page.locator(f'{PANEL} input[name="q"]')).to_have_value("KYIV")
+    expect(page.locator(MARKERS)).to_have_count(2)
+    assert _listed(page) == want
+    seen.open("#to=2022-02-27&q=Kharkiv%E2%80%99s%20mayor")
+    expect(page.locator(MARKERS)).to_have_count(0)
+    _open_panel(page)
+    expect(page.locator(f"{PANEL} .ea-site-empty")).to_be_visible()
+    expect(page.locator(f"{PANEL} .ea-site-empty")).to_contain_text("No events match")
+    page.locator(f"{PANEL} .ea-site-clear").click()
+    expect(page.locator(MARKERS)).to_have_count(len(EVENTS.events))
+    assert not {"from", "to", "q"} & set(seen.hash())
+    seen.open("#q=Kharkiv%E2%80%99s%20mayor")
+    expect(page.locator(MARKERS)).to_have_count(1)
+    assert _shown_ids(page) == {"kharkiv-shelling"}
+
+    # A hostile hash: dates that are no days mean the data's own; the search is only text.
+    hostile = "<img src=x onerror=window.__pwned=1>"
+    seen.open(f"#from=<script>&to=2022-13-45x&q={quote(hostile)}")
+    _open_panel(page)
+    expect(page.locator(f'{PANEL} input[name="from"]')).to_have_value(first)
+    expect(page.locator(f'{PANEL} input[name="to"]')).to_have_value(last)
+    expect(page.locator(f'{PANEL} input[name="q"]')).to_have_value(hostile)
+    expect(page.locator(MARKERS)).to_have_count(0)
+    assert page.evaluate("() => window.__pwned") is None
+    assert page.locator(f"{PANEL} img, {PANEL} script").count() == 0 and seen.dialogs == []
+    seen.assert_stayed_inside()
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_an_open_popup_stays_open_while_other_types_and_filters_change(
+    serve_site: Callable[..., str], visit: Callable[[str], Visit], width: int, height: int
+) -> None:
+    seen = visit(serve_site(FIXTURES / "browser_events.yaml"))
+    page = seen.page
+    page.set_viewport_size({"width": width, "height": height})
+    seen.open()
+    title = "Kharkiv residential districts shelled"
+    marker(page, "kharkiv-shelling").click()
+    expect(page.locator(POPUP).locator(".ea-popup-title")).to_have_text(title)
+    legend = page.locator(LEGEND)
+    # The legend folds while a popup opens: the reader opens it to untick another type.
+    legend.locator("summary").click()
+    legend.locator('.ea-legend-row[data-type="armed_clash"]').click()
+    expect(page.locator(MARKERS)).to_have_count(len(EVENTS.events) - 1)
+    expect(page.locator(POPUP).locator(".ea-popup-title")).to_have_text(title)
+    expect(page.locator(".leaflet-popup")).to_have_count(1)
+    assert seen.hash()["event"] == "kharkiv-shelling"
+    expect(marker(page, "kharkiv-shelling")).to_have_class(re.compile(r"\bea-selected\b"))
+    expect(legend).to_have_attribute("open", "")  # the reader's open legend stays open
+    # Another type again, from the open legend: the popup still stays.
+    legend.locator('.ea-legend-row[data-type="sanctions"] input').click()
+    expect(page.locator(MARKERS)).to_have_count(len(EVENTS.events) - 2)
+    expect(page.locator(POPUP).locator(".ea-popup-title")).to_have_text(title)
+    # Shown as it was: the popup opened again does not fade in.
+    assert page.locator(".leaflet-popup").last.evaluate("p => getComputedStyle(p).opacity") == "1"
+    page.wait_for_function(MAP_IDLE_JS)
+    page.wait_for_function(TILES_LOADED_JS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"site-popup-kept-{width}.png"))
+
+    # A search that still finds it keeps it open; one that does not closes it.
+    _open_panel(page)
+    page.locator(f'{PANEL} input[name="q"]').fill("artillery")
+    expect(page.locator(MARKERS)).to_have_count(1)
+    expect(page.locator(POPUP).locator(".ea-popup-title")).to_have_text(title)
+    assert seen.hash()["event"] == "kharkiv-shelling"
+    expect(page.locator(f'{ITEMS}[data-event-id="kharkiv-shelling"]')).to_have_attribute(
+        "aria-current", "true"
+    )
+    page.locator(f'{PANEL} input[name="q"]').fill("convoy")
+    expect(page.locator(MARKERS)).to_have_count(1)
+    expect(page.locator(POPUP)).to_have_count(0)
+    # No event selected is what the site was published with: the link no longer names one.
+    page.wait_for_function("() => !window.location.hash.includes('event=')")
+    seen.assert_stayed_inside()
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_an_item_of_the_list_opens_its_popup_on_the_map(
+    serve_site: Callable[..., str], visit: Callable[[str], Visit], width: int, height: int
+) -> None:
+    seen = visit(serve_site(FIXTURES / "browser_events.yaml"))
+    page = seen.page
+    page.set_viewport_size({"width": width, "height": height})
+    seen.open()
+    _open_panel(page)
+    # Brussels is outside the opening view: the map goes to it.
+    target = "eu-sanctions-oligarchs"
+    page.locator(f'{ITEMS}[data-event-id="{target}"]').click()
+    expect(page.locator(POPUP).locator(".ea-popup-title")).to_have_text(
+        "EU places new sanctions on Russian oligarchs and officials"
+    )
+    page.wait_for_function(f"() => /[#&]event={target}(&|$)/.test(window.location.hash)")
+    expect(marker(page, target)).to_have_class(re.compile(r"\bea-selected\b"))
+    if width < 700:  # a phone folds the panel: the map and its popup get the room
+        expect(page.locator(f"{PANEL} details")).not_to_have_attribute("open", "")
+    page.wait_for_function(MAP_IDLE_JS)
+    expect(page.locator(".leaflet-popup")).to_have_css("opacity", "1")
+    popup, area = _box(page, ".leaflet-popup"), _box(page, ".folium-map")
+    assert _apart(popup, _box(page, PANEL)), popup
+    assert area[0] <= popup[0] and popup[2] <= area[2] and area[1] <= popup[3] <= area[3]
+    _panel_leaves_the_map(page)
+    page.wait_for_function(TILES_LOADED_JS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"site-list-{width}.png"))
     seen.assert_stayed_inside()
