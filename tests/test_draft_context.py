@@ -377,3 +377,12 @@ def test_a_sentence_that_adds_to_the_event_before_takes_its_day(gazetteer: Gazet
     izium = only(drafts_of(text, gazetteer), "Near Izyum")
     assert izium.event.date == dt.date(2022, 2, 27)
     assert "goes on with the event before" in " ".join(izium.notes)
+
+
+def test_a_month_in_a_later_sentence_does_not_date_the_event(gazetteer: Gazetteer) -> None:
+    text = (
+        "Clashes in the city of Kherson have killed 37 people, a monitor said on Tuesday.\n\n"
+        "The clashes are the first since fighting killed dozens there in January."
+    )
+    kherson = only(drafts_of(text, gazetteer), "Kherson")
+    assert kherson.event.date == TUESDAY

@@ -420,7 +420,9 @@ def _date_says_more(new: DateFinding, old: DateFinding) -> bool:
     on Tuesday", then "the water tore through late on Sunday")."""
     if new.said is None:
         return False
-    return old.said is None or (old.precision == "approximate" and new.precision != "approximate")
+    # Only a day: a month or a range in a later sentence is background ("fighting killed
+    # dozens in April and May"), not the day of this event.
+    return old.said is None or (old.precision == "approximate" and new.precision == "day")
 
 
 def _place_weight(mention: PlaceMention) -> float:
