@@ -37,3 +37,21 @@ def events_table(events: Sequence[Event]) -> pd.DataFrame:
         for event in events
     ]
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS), index=[e.id for e in events])
+
+
+# The phone's list: one column whose cells stack what a reader looks for first.
+STACKED_COLUMN = "Event"
+
+
+def stacked_events(table: pd.DataFrame) -> pd.DataFrame:
+    """The events table as one column for a narrow screen, the rows and their order unchanged:
+    each cell reads "date · type · place: title", which the grid wraps over the lines of a tall
+    row (it shows a cell's line breaks as spaces, so the order and the marks do the stacking).
+    """
+    cells = [
+        f"{date} · {kind} · {place}: {title}"
+        for date, kind, place, title in zip(
+            table["Date"], table["Type"], table["Place"], table["Title"], strict=True
+        )
+    ]
+    return pd.DataFrame({STACKED_COLUMN: cells}, index=table.index)

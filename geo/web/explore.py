@@ -40,15 +40,19 @@ from geo.map.theatre import theatre_box
 from geo.memo import Memo
 from geo.model import Event
 from geo.store import BBox, QueryTooSlowError
-from geo.table import events_table
+from geo.table import STACKED_COLUMN, events_table, stacked_events
 from geo.urlstate import MapView
 from geo.web import budget, page
 from geo.web.component import MapRender, render_base_map, show_map
+from geo.web.drawer import close_after_choice
+from geo.web.gate import gated
 from geo.web.timeline import timeline_section
 
 MB = 1024 * 1024
 MAP_KEY = "atlas_map"
 TABLE_KEY = "events_table"
+# The same events stacked in one column, the table a narrow screen shows instead.
+STACKED_KEY = "events_stacked"
 MAP_HEIGHT = 620
 # A small map reports clicks only: panning is the browser's business and reruns nothing.
 MAP_RETURNED_OBJECTS = ["last_object_clicked_popup", "last_object_clicked_count"]
@@ -58,6 +62,21 @@ LARGE_MAP_RETURNED_OBJECTS = [*MAP_RETURNED_OBJECTS, "bounds", "zoom"]
 TABLE_LIMIT = 1_000
 # Rows a finger can pick on a phone.
 TABLE_ROW_PX = 40
+# The stacked list's rows: room for four wrapped lines on a phone (the grid wraps a cell's text
+# only in rows taller than 64 px).
+STACKED_ROW_PX = 92
+STACKED_HEIGHT = 460
+# The list's rows: a phone shows five at a time; past this, zooming in narrows it. Its rows
+# are the table's first, in order, so a row number means the same event in both; every reader
+# is sent both tables, so the list is kept short (the table's bytes are what an open costs).
+STACKED_LIMIT = 200
+# One of the two tables is shown: the columns from 641 px up, the stacked list below (where
+# Streamlit stacks the page's columns too). The grid draws on a canvas: CSS can hide a whole
+# table, not its columns.
+TABLE_CSS = """<style>
+@media (max-width: 640px) { .st-key-ea-table-columns { display: none; } }
+@media (min-width: 641px) { .st-key-ea-table-stacked { display: none; } }
+</style>"""
 # Fragment keys, for reruns aimed at them from a callback.
 F_MAP, F_DETAIL, F_TABLE = "map", "detail", "table"
 
@@ -235,8 +254,8 @@ def _on_map_change(catalog: Catalog, mount: str) -> None:
         _rerun_only([F_MAP])
 
 
-def _table_rows() -> list[int]:
-    value = st.session_state.get(TABLE_KEY)
+def _table_rows(key: str) -> list[int]:
+    value = st.session_state.get(key)
     try:
         rows = value["selection"]["rows"]  # type: ignore[index]
     except (KeyError, TypeError):
@@ -244,13 +263,13 @@ def _table_rows() -> list[int]:
     return [int(r) for r in rows]
 
 
-def _on_table_select(catalog: Catalog) -> None:
+def _on_table_select(catalog: Catalog, key: str) -> None:
     """Select the event picked in the table, and bring the map to it.
 
     Row numbers refer to the table as it was drawn, so they are read through that table (its
     filters and view), not through today's, maybe re-filtered, list.
     """
-    rows = _table_rows()
+    rows = _table_rows(key)
     drawn = st.session_state.get(K_TABLE_DRAWN)
     ids = list(_table(catalog, *drawn).index) if isinstance(drawn, tuple) else []
     event_id = ids[rows[0]] if rows and 0 <= rows[0] < len(ids) else None
@@ -287,6 +306,7 @@ def _pending_move(catalog: Catalog, viewport: Viewport | None) -> Move | None:
 
 
 @st.fragment(key=F_MAP)
+@gated
 def map_fragment(catalog: Catalog, event_filter: EventFilter, urls: StaticURLs) -> None:
     # The URL as the browser has it now: a small map writes its own view there as it pans.
     link_view = page.url_state()[0].view
@@ -318,6 +338,7 @@ def map_fragment(catalog: Catalog, event_filter: EventFilter, urls: StaticURLs) 
 
 
 @st.fragment(key=F_DETAIL)
+@gated
 def detail_fragment(catalog: Catalog, event_filter: EventFilter) -> None:
     chosen = selected_event(catalog, event_filter)
     if chosen is None:
@@ -337,6 +358,7 @@ def _table(catalog: Catalog, event_filter: EventFilter, box: BBox | None) -> pd.
 
 
 @st.fragment(key=F_TABLE)
+@gated
 def table_fragment(catalog: Catalog, event_filter: EventFilter) -> None:
     box = None
     if catalog.large:
@@ -369,17 +391,35 @@ def table_fragment(catalog: Catalog, event_filter: EventFilter) -> None:
     ids = list(table.index)
     selected = st.session_state.get(page.K_SELECTED)
     rows = [ids.index(selected)] if selected in ids else []
-    # The same shape as the grid's own value, so that an unchanged selection is not a change.
-    st.session_state[TABLE_KEY] = {"selection": {"rows": rows, "columns": [], "cells": []}}
-    st.dataframe(
-        table,
-        key=TABLE_KEY,
-        on_select=lambda: _on_table_select(catalog),
-        selection_mode="single-row",
-        hide_index=True,
-        width="stretch",
-        row_height=TABLE_ROW_PX,
-    )
+    for key in (TABLE_KEY, STACKED_KEY):
+        # The grid's own value's shape, so that an unchanged selection is not a change.
+        st.session_state[key] = {"selection": {"rows": rows, "columns": [], "cells": []}}
+    st.html(TABLE_CSS)
+    with st.container(key="ea-table-columns"):
+        st.dataframe(
+            table,
+            key=TABLE_KEY,
+            on_select=lambda: _on_table_select(catalog, TABLE_KEY),
+            selection_mode="single-row",
+            hide_index=True,
+            width="stretch",
+            row_height=TABLE_ROW_PX,
+        )
+    with st.container(key="ea-table-stacked"):
+        if len(table) > STACKED_LIMIT:
+            st.caption(f"The first {STACKED_LIMIT} of these, by date: zoom in to narrow the list.")
+        st.dataframe(
+            stacked_events(table.head(STACKED_LIMIT)),
+            key=STACKED_KEY,
+            on_select=lambda: _on_table_select(catalog, STACKED_KEY),
+            selection_mode="single-row",
+            hide_index=True,
+            width="stretch",
+            height=STACKED_HEIGHT,
+            row_height=STACKED_ROW_PX,
+            # Sized small, stretched to the table's width: its text wraps inside the screen.
+            column_config={STACKED_COLUMN: st.column_config.TextColumn(width="small")},
+        )
 
 
 def table_caption(shown_count: int, in_view: int) -> str:
@@ -399,6 +439,7 @@ def explore(
     bounds: tuple[dt.date, dt.date] | None,
 ) -> None:
     """The map with the detail panel beside it, the timeline under them, and the table."""
+    close_after_choice()  # on a phone, the map the filters changed comes into sight
     if jump is not None:
         st.session_state[K_MOVE] = jump
     map_col, detail_col = st.columns([2.6, 1], gap="medium")

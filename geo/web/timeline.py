@@ -203,8 +203,11 @@ def _player(unit: Unit, bounds: DateRange, current: DateRange) -> None:
     seconds = speed.selectbox(
         "Speed", SPEEDS, index=1, format_func=lambda s: f"{s:g} s per step", key=K_SPEED
     )
+    # Icons from Streamlit's own Material Symbols font: "⏸" and "▶" are missing from many
+    # readers' fonts and would draw as boxes.
     button.button(
-        "⏸ Pause" if playing else "▶ Play",
+        "Pause" if playing else "Play",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
         key="play_toggle",
         on_click=_toggle,
         args=(unit, bounds, current, int(bins)),

@@ -597,7 +597,7 @@ def test_markdown_text_makes_no_links(hostile: HostileSession) -> None:
 def test_table_row_selects_the_event_on_the_map(page: Page, atlas: StreamlitServer) -> None:
     """Table -> map: ticking a row's checkbox selects that event (the grid is a canvas)."""
     open_app(page, atlas)
-    grid = page.get_by_test_id("stDataFrame")
+    grid = page.get_by_test_id("stDataFrame").first  # the columns (the stacked list is a phone's)
     expect(grid).to_be_visible()
     grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
@@ -622,7 +622,7 @@ def _screenshot(
         page = context.new_page()
         open_app(page, server, query)
         expect_selected(page, event)
-        expect(page.get_by_test_id("stDataFrame")).to_be_visible()
+        expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
         expect(page.get_by_role("button", name="Download GeoJSON")).to_be_visible()
         wait_map_idle(page).wait_for_function(TILES_LOADED_JS)
         ARTIFACTS.mkdir(exist_ok=True)

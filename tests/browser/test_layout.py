@@ -189,9 +189,9 @@ def test_play_steps_through_the_days_and_stops_at_the_end(at_size: Any, shipped_
     page = at_size(DESKTOP)
     open_shipped(page, shipped_atlas)
     chart_box(page)
-    page.get_by_role("button", name="▶ Play").click()
+    page.get_by_role("button", name="Play").click()
     windows: list[tuple[str, str]] = []
-    stopped = page.get_by_role("button", name="▶ Play")
+    stopped = page.get_by_role("button", name="Play")
 
     def record() -> None:
         query = query_of(page)
@@ -254,7 +254,7 @@ def test_a_phone_gets_the_map_first_no_overflow_and_big_touch_targets(
             targets.append((selector, element.evaluate(RECT_JS)))
     for test_id in ("stExpandSidebarButton", "stMainMenuButton"):
         targets.append((test_id, page.get_by_test_id(test_id).evaluate(RECT_JS)))
-    for name in ("▶ Play", "Download CSV", "Download static site (.zip)"):
+    for name in ("Play", "Download CSV", "Download static site (.zip)"):
         targets.append((name, page.get_by_role("button", name=name).evaluate(RECT_JS)))
     for label in ("Window", "Speed"):
         select = (
