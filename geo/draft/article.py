@@ -27,6 +27,7 @@ from geo.draft.wording import (
     find_figures,
     find_speaker,
     find_type,
+    is_disaster,
     is_weak,
     says_pronoun,
 )
@@ -318,9 +319,12 @@ def _kinds_agree(first: TypeFinding, then: TypeFinding) -> bool:
     same kind, a statement, or the victims of the violence before it."""
     if _same_kind(first, then):
         return True
-    return (_casualties_only(then) and first.event_type in _VIOLENT) or (
-        _casualties_only(first) and then.event_type in _VIOLENT
-    )
+    return (_casualties_only(then) and _kills(first)) or (_casualties_only(first) and _kills(then))
+
+
+def _kills(kind: TypeFinding) -> bool:
+    """Violence, or a disaster: what leaves the dead and wounded a later sentence counts."""
+    return kind.event_type in _VIOLENT or is_disaster(kind)
 
 
 def _join(

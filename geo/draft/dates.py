@@ -45,7 +45,7 @@ _ON_DAY = re.compile(
 # "OUAGADOUGOU, May 6 (Reuters) -", "May 6 (Reuters) -": the day the story was filed.
 _DATELINE = re.compile(
     rf"^\s*(?:[A-Z][\w .'’/()-]*,\s+){{0,3}}(?P<day>{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})"
-    r"\s*(?:\([^)]*\)\s*)?[-–—:]"
+    r"(?:,?\s+\d{4})?\s*(?:\([^)]*\)\s*)?[-–—:]"
 )
 _ANCHOR = re.compile(rf"\b(?P<anchor>{_EVENTS})\b", re.IGNORECASE)
 
@@ -134,14 +134,14 @@ def find_date(sentence: str, article_date: dt.date, anchors: Anchors) -> DateFin
         if day is not None and day <= article_date:
             anchors.learn(sentence, day)
             return DateFinding(day, None, "day", found[0].strip(), EXPLICIT_CONFIDENCE)
-    month = _month_said(sentence, article_date)
+    month = _month_said(sentence, article_date) or _last_period(sentence, article_date)
     if month is not None:
         return month
     days_ago = _DAYS_AGO.search(sentence)
     if days_ago is not None:
         day = article_date - dt.timedelta(days=_days(days_ago["count"]))
         return DateFinding(day, None, "day", days_ago[0], EXPLICIT_CONFIDENCE)
-    earlier = _earlier(sentence, article_date, anchors)
+    earlier = _earlier(sentence, article_date, anchors) or _same_day(sentence, anchors)
     if earlier is not None:
         return earlier
     if reported:
@@ -197,6 +197,22 @@ def _earlier(sentence: str, article_date: dt.date, anchors: Anchors) -> DateFind
     return DateFinding(day, None, "day", found[0], SINCE_CONFIDENCE, note)
 
 
+# "the same day", "later that day": the last day the article named.
+_SAME_DAY = re.compile(
+    r"\b(?:(?:on|later\s+on|later|earlier|earlier\s+on)\s+)?(?:the\s+same|that)\s+"
+    r"(?:day|night|morning|afternoon|evening)\b",
+    re.IGNORECASE,
+)
+
+
+def _same_day(sentence: str, anchors: Anchors) -> DateFinding | None:
+    found = _SAME_DAY.search(sentence)
+    if found is None or anchors.last_day is None:
+        return None
+    note = f"'{found[0]}': {anchors.last_day:%-d %B %Y}, the day the article named before"
+    return DateFinding(anchors.last_day, None, "day", found[0], SINCE_CONFIDENCE, note)
+
+
 def _month_said(sentence: str, article_date: dt.date) -> DateFinding | None:
     """A month the sentence names: its days, up to the article's date; a month without a year
     is the latest of that name up to the article's date."""
@@ -215,6 +231,26 @@ def _month_said(sentence: str, article_date: dt.date) -> DateFinding | None:
     if last == first:
         return DateFinding(first, None, "day", found[0], SINCE_CONFIDENCE)
     return DateFinding(first, last, "range", found[0], SINCE_CONFIDENCE, "a month, as a range")
+
+
+# "last week", "last month": the calendar week (Monday to Sunday) or month before the
+# article's, as a range; never the article's own day.
+_LAST_PERIOD = re.compile(r"\b(?:last|the\s+previous|the\s+past)\s+(?P<period>week|month)\b", re.I)
+
+
+def _last_period(sentence: str, article_date: dt.date) -> DateFinding | None:
+    found = _LAST_PERIOD.search(sentence)
+    if found is None:
+        return None
+    if found["period"].lower() == "week":
+        monday = article_date - dt.timedelta(days=article_date.weekday())
+        first, last = monday - dt.timedelta(days=7), monday - dt.timedelta(days=1)
+        note = "the week before the article's, Monday to Sunday, as a range"
+    else:
+        last = article_date.replace(day=1) - dt.timedelta(days=1)
+        first = last.replace(day=1)
+        note = "the month before the article's, as a range"
+    return DateFinding(first, last, "range", found[0], SINCE_CONFIDENCE, note)
 
 
 def _article_date(article_date: dt.date, note: str) -> DateFinding:

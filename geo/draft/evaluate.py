@@ -104,12 +104,12 @@ def _match(reference: Event, drafts: Sequence[Draft]) -> Match:
         candidate = Match(
             reference, draft, km, right, country_level, date_right, wanted, found, type_right
         )
-        if best is None or _rank(candidate) > _rank(best):
+        if best is None or match_rank(candidate) > match_rank(best):
             best = candidate
     return best or Match(reference, None, None, False, False, False, expected, 0)
 
 
-def _rank(match: Match) -> tuple[int, int, int, float]:
+def match_rank(match: Match) -> tuple[int, int, int, float]:
     return (
         int(match.found),
         int(match.place_right) + int(match.date_right),

@@ -3,7 +3,9 @@
 Each capitalised name in a sentence is looked up (exact names and other names only: a typo
 guess on running text misleads). The words around a name decide what it is:
 - "in Brussels", "at the United Nations": the place it happened (precision by kind);
-- "around the port city of Mariupol", "closer to the capital Kyiv": near a town (2);
+- "around the port city of Mariupol", "closer to the capital Kyiv", "in the area of Jenin",
+  "the Jenin area": near a town (2);
+- "in the occupied West Bank", "the Gaza Strip": the territory, a region of its country;
 - "Kharkiv's mayor", "Ukraine's health ministry", "the Kharkiv attacks": the place of who
   acted or what happened;
 - "providing Ukraine with": the recipient;
@@ -18,7 +20,7 @@ guess on running text misleads). The words around a name decide what it is:
   nor is a country or region when the sentence names a town inside it;
 - "KYIV (Reuters) —": a dateline places its sentence when the sentence names no other place.
 A capitalised common word ("Police in Kenya", "Mobile phone networks") is a town only when a
-place word says so ("in Mobile").
+place word says so ("in Mobile"); a word of a longer name ("the Hill Country") never is.
 An organisation named as the actor ("The European Union placed ...", "The Kremlin
 accused ...") is placed at its seat, at country precision, and says so.
 """
@@ -48,6 +50,12 @@ SEATS: dict[str, tuple[str, str]] = {
     "Kremlin": ("Moscow", "RU"),
     "White House": ("Washington", "US"),
     "Pentagon": ("Washington", "US"),
+}
+# Territories the gazetteer knows only by their country and first-level region code: "the
+# occupied West Bank" names the Palestinian Territory (PS) and holds Jenin and Tubas.
+TERRITORIES: dict[str, tuple[str, str]] = {
+    "West Bank": ("PS", "WE"),
+    "Gaza Strip": ("PS", "GZ"),
 }
 # Upper-case short names that are countries; any other such word is an acronym, not a town.
 COUNTRY_ACRONYMS = {"US": "US", "USA": "US", "UK": "GB", "UAE": "AE", "DRC": "CD"}
@@ -90,7 +98,11 @@ _OF_PLACE = (
 _POSSESSIVE_OF_PLACE = re.compile(
     rf"^['’]s\s+(?:[A-Za-z-]+\s+){{0,2}}?(?:{_OF_PLACE})\b", re.IGNORECASE
 )
-_LOCATIVE = re.compile(r"\b(?:in|at|inside|across|throughout)\s+(?:the\s+)?$", re.IGNORECASE)
+# "in the occupied West Bank", "in Israeli-occupied East Jerusalem": still where it happened.
+_OCCUPIED = r"(?:(?:[A-Z][a-z]+-)?occupied\s+)?"
+_LOCATIVE = re.compile(
+    rf"\b(?:in|at|inside|across|throughout)\s+(?:the\s+)?{_OCCUPIED}$", re.IGNORECASE
+)
 _DIRECTION = (
     r"(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)(?:ern)?|central"
 )
@@ -99,6 +111,7 @@ _LOCATIVE_DIRECTION = re.compile(
 )
 _NEAR = re.compile(
     r"\b(?:near|around|outside|close\s+to|closer\s+to|towards?|on\s+the\s+outskirts\s+of"
+    r"|(?:area|vicinity|surroundings)\s+of"
     rf"|(?:{_DIRECTION})\s+of)\s+(?:the\s+)?(?:[a-z-]+\s+){{0,3}}?"
     r"(?:(?:city|town|village|capital|port)(?:\s+of)?\s+)?$",
     re.IGNORECASE,
@@ -125,6 +138,8 @@ _TARGET_VERB = re.compile(
     r"|rock(?:s|ed|ing)?|shook)\s+$",
     re.IGNORECASE,
 )
+# "the Jenin area", "in the Goma area": around the town, not in it.
+_AREA_AFTER = re.compile(r"^\s+area\b(?!\s+of\b)", re.IGNORECASE)
 _LOCATIVE_TOWN = re.compile(
     r"\b(?:in|at|inside)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?"
     r"(?:city|town|village|capital|port)(?:\s+of|,)?\s+$",
@@ -213,10 +228,21 @@ SPELLED_ALIKE = 0.8
 
 # Capitalised words, joined by "of", "de", "upon" ... only between two of them.
 # "Deir el-Balah", "Ras al-Ain": an article joined to the next word belongs to the name.
+# "Saut d'Eau": an elided article joined to the next word belongs to the name too.
 _NAME = re.compile(
     r"\b[A-Z][\w’'.-]*"
-    r"(?:\s+(?:(?:de|al|el|la|of)\s+)*(?:(?:al|el|an|ar|as|ash|ad|az|ed|ez)-)?[A-Z][\w’'.-]*)*"
+    r"(?:\s+(?:(?:de|des|du|al|el|la|of)\s+)*(?:(?:al|el|an|ar|as|ash|ad|az|ed|ez)-|[dl]['’])?"
+    r"[A-Z][\w’'.-]*)*"
 )
+# Words that make a longer name a landscape's ("the Hill Country", "the Rift Valley"): no word
+# of it is a town on its own.
+_FEATURE_WORDS = frozenset(
+    {
+        "Country", "Valley", "Valleys", "Hills", "Mountains", "Mountain", "Highlands",
+        "Lowlands", "Plateau", "Plains", "Desert", "Forest", "Coast", "Basin", "Delta",
+        "Corridor", "Belt", "Range", "Gorge", "Peninsula", "Lakes", "River", "Rivers",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -324,11 +350,34 @@ def find_places(
     mentions = _countries_of_their_towns(sentence, mentions, dateline, gazetteer)
     mentions = _containers_give_way(_inside_others(sentence, mentions, gazetteer))
     if dateline is not None:
-        mentions.append(dateline)
-    return sorted(mentions, key=_rank)
+        mentions.append(_near_the_dateline(dateline, mentions))
+    return sorted(mentions, key=mention_rank)
 
 
-def _rank(mention: PlaceMention) -> tuple[bool, float, int, int]:
+def _near_the_dateline(dateline: PlaceMention, mentions: list[PlaceMention]) -> PlaceMention:
+    """ "KERRVILLE, Texas (AP) — Floods in the Hill Country …": when the sentence places its
+    event only at names the gazetteer lacks, in the dateline's country or none, the event is
+    near the dateline's town, as a reader takes it."""
+    town = dateline.entry
+    if town is None or town.kind != "city":
+        return dateline
+    placing = [m for m in mentions if m.score >= PLACE_THRESHOLD]
+    if not placing or any(
+        m.entry is not None or m.country not in (None, town.country) for m in placing
+    ):
+        return dateline
+    unknown = ", ".join(f"'{m.name}'" for m in placing)
+    return replace(
+        dateline,
+        reading="near",
+        precision=2,
+        confidence=min(dateline.confidence, SCORES["dateline"]),
+        note=f"the gazetteer does not know {unknown}: placed near {town.name}, the dateline's "
+        "town, where the report was filed; move it when the text says where",
+    )
+
+
+def mention_rank(mention: PlaceMention) -> tuple[bool, float, int, int]:
     # A dateline comes after every place its sentence names: it is the place only without one.
     return (mention.reading == "dateline", -mention.score, _specific(mention), mention.start)
 
@@ -377,7 +426,7 @@ def _near_the_next(
 # -- a place inside another -------------------------------------------------------------------
 
 # "Zolote in the Luhansk region", "Kupiansk, in Kharkiv Oblast", "Babanusa in West Kordofan".
-_IN_ANOTHER = re.compile(rf"^,?\s+in\s+(?:the\s+)?(?:(?:{_DIRECTION})\s+)?")
+_IN_ANOTHER = re.compile(rf"^,?\s+in\s+(?:the\s+)?{_OCCUPIED}(?:(?:{_DIRECTION})\s+)?")
 # "Zolote, Luhansk region", "Gomel, Belarus": a name and the region or country it is in.
 _LISTED_WITH = re.compile(r"^,\s+(?:the\s+)?")
 # "Darfur's El Fasher", "Sudan's El Fasher".
@@ -523,9 +572,11 @@ def _namesake_inside(
         for match in known:
             place = match.entry
             same = (place.name, place.latitude, place.longitude, place.kind)
-            if not choice.fuzzy and same == (
+            found = not choice.fuzzy and same == (
                 choice.name, choice.latitude, choice.longitude, choice.kind
-            ):  # fmt: skip
+            )  # fmt: skip
+            # "Siir in the Jenin district": around Jenin, not anywhere in Jenin's region.
+            if found and (where.kind != "city" or _km(where, place) <= NEAR_ANOTHER_KM):
                 return place
     return None
 
@@ -754,6 +805,8 @@ def _mentions_in(
             part = " ".join(words[first : first + size])
             if _NOT_PLACES.match(part) or part.islower():
                 continue
+            if size < len(words) and _word_of_a_longer_name(part, words, common):
+                continue
             offset = start + _offset(sentence[start:end], words, first)
             mention = _read(sentence, offset, offset + len(part), part, gazetteer, common)
             if mention is not None and size < len(words) and mention.reading in _UNCUED:
@@ -766,6 +819,14 @@ def _mentions_in(
         if unresolved is not None:
             found.append(unresolved)
     return found
+
+
+def _word_of_a_longer_name(part: str, words: list[str], common: Set[str]) -> bool:
+    """ "Hill" in "the Hill Country", "Rift" in "the Rift Valley": a common word, or any word of
+    a landscape's name, is not a town of its own."""
+    if part in COMMON_WORDS or part.lower() in common:
+        return True
+    return " " not in part and any(word in _FEATURE_WORDS for word in words if word != part)
 
 
 def _region_named(
@@ -870,6 +931,9 @@ class _Lookup:
 
 def _matches(name: str, lookup: _Lookup, gazetteer: Gazetteer) -> tuple[list[Match], _Lookup]:
     """The places a name may be, as its region word says."""
+    if name in TERRITORIES:
+        territory = _territory(name, gazetteer)
+        return ([territory] if territory else []), lookup
     if name.isupper() and len(name) <= 4:
         if name not in COUNTRY_ACRONYMS:
             return [], lookup
@@ -892,6 +956,15 @@ def _matches(name: str, lookup: _Lookup, gazetteer: Gazetteer) -> tuple[list[Mat
         if town is not None:  # "Taroudant province": a province inside Agadir's region
             return [town], replace(lookup, query=lookup.town, kind="district")
     return regions, lookup
+
+
+def _territory(name: str, gazetteer: Gazetteer) -> Match | None:
+    """ "the West Bank": the gazetteer's region of its code, under the name readers know."""
+    country, admin1 = TERRITORIES[name]
+    found = gazetteer.index.region(country, admin1)
+    if found is None:
+        return None
+    return Match(replace(found[1], name=name), name, 1.0, False)
 
 
 def _smaller_unit_town(regions: list[Match], base: str, gazetteer: Gazetteer) -> Match | None:
@@ -939,7 +1012,7 @@ def _read(
             f"'{words}': which country is not said", None, entry, end,
         )  # fmt: skip
     first = start == _first_word(sentence)
-    reading, direction = _reading(before, after, entry, first, asked.kind is not None)
+    reading, direction = reading_at(before, after, entry, first, asked.kind is not None)
     if reading is None:
         return None
     if asked.kind == "district":
@@ -1029,9 +1102,11 @@ def _first_word(sentence: str) -> int:
     return found.end() if found else 0
 
 
-def _reading(
+def reading_at(
     before: str, after: str, entry: Entry, first: bool, region_word: bool
 ) -> tuple[str | None, str | None]:
+    """How the words around a place name read it (a key of SCORES: "in Kharkiv", "near …",
+    "the border with …"), and the part of the place a direction names ("southern")."""
     direction = _LOCATIVE_DIRECTION.search(before)
     if direction is not None:
         return "locative", direction["direction"]
@@ -1039,6 +1114,8 @@ def _reading(
         return "border", None
     if _NEAR.search(before):
         return "near", None
+    if entry.kind == "city" and _AREA_AFTER.match(after):
+        return "near", None  # "the Jenin area": around the town
     town = _TOWN_WORD.search(before)
     if town is not None and town["of"] and entry.kind != "city":
         return "container", None  # "the capital of Ukraine": the capital is the place

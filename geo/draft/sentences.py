@@ -32,7 +32,7 @@ DATELINE = re.compile(
     r"|[A-Z][a-z’'.-]+(?:[ -][A-Z][a-z’'.-]+)*)"
     r"(?:,\s+(?P<qualifier>[A-Z][A-Za-z’'.-]*"
     r"(?:\s+(?:(?:of|the|and|de|du|del|da|do)\s+)*[A-Z][A-Za-z’'.-]*)*))?"
-    rf"(?:,\s+(?P<date>{_MONTH}[a-z]*\.?\s+\d{{1,2}}))?"
+    rf"(?:,\s+(?P<date>{_MONTH}[a-z]*\.?\s+\d{{1,2}}(?:,\s+\d{{4}})?))?"
     r"(?:\s+\((?P<agency>[A-Z][\w .&/’'-]{0,40})\))?"
     # A dash ends it; after an agency's name in brackets the dash may be left out
     # ("Khartoum, Sep 16 (IANS) At least 40 …").

@@ -9,8 +9,17 @@ from dataclasses import dataclass, replace
 
 from geo.vocabulary import EventType
 
+# Natural disasters: nobody attacked anyone. The vocabulary has no type of their own, so they
+# are "other", with the words that say which disaster.
+_DISASTER_WORDS = (
+    r"(?:earth)?quakes?|aftershocks?|(?:flash )?floods?|flooding|floodwaters?|landslides?"
+    r"|mudslides?|cyclones?|typhoons?|hurricanes?|tsunamis?|wildfires?|bushfires?"
+    r"|forest fires?|(?<!\bby )storms?|tropical storms?|torrential rains?|heavy rains?"
+    r"|volcan\w+|eruptions?|avalanches?|droughts?|heatwaves?"
+)
 # Most specific first: the first type whose words the sentence uses is its type.
 _TYPE_WORDS: tuple[tuple[EventType, str], ...] = (
+    (EventType.OTHER, _DISASTER_WORDS),
     (
         EventType.AIR_STRIKE,
         r"air ?strikes?|air-strikes?|drone strikes?|air raids?|bombing raids?"
@@ -54,7 +63,7 @@ _TYPE_WORDS: tuple[tuple[EventType, str], ...] = (
     ),
     (
         EventType.ATTACK_ON_CIVILIANS,
-        r"(?:civilians?|people|children|residents|family)\b[^.]*"
+        r"(?:civilians?|people|children|residents|family|women|men|villagers|victims)\b[^.]*"
         r"\b(?:killed|died|dead|burned to death|wounded|injured)|killed|died|burned to death"
         r"|killing|wounding|wounded|injured|suffered (?:\w+ ){0,2}injur(?:y|ies)|shot dead"
         r"|massacre[ds]?|(?:fired|opened fire) on (?:\w+ ){0,2}(?:civilians|residents|villagers"
@@ -120,7 +129,18 @@ def find_type(text: str) -> TypeFinding:
 
 def is_weak(finding: TypeFinding) -> bool:
     """A type that a neighbouring sentence's own wording may replace."""
-    return finding.event_type in (EventType.STATEMENT, EventType.OTHER)
+    return finding.event_type == EventType.STATEMENT or (
+        finding.event_type == EventType.OTHER and not is_disaster(finding)
+    )
+
+
+def is_disaster(finding: TypeFinding) -> bool:
+    """An earthquake, a flood, a storm: the words of a disaster gave the type."""
+    return bool(
+        finding.event_type == EventType.OTHER
+        and finding.words
+        and re.fullmatch(_DISASTER_WORDS, finding.words, re.IGNORECASE)
+    )
 
 
 # -- figures -----------------------------------------------------------------------------------
@@ -196,7 +216,10 @@ _VICTIMS_PLURAL = (
     rf"|doctors|nurses|{_WORKERS}workers|workers|rescuers|firefighters|volunteers|farmers"
     r"|herders|drivers|passengers|pilgrims|worshippers|migrants|refugees|patients|miners"
     r"|teachers|guards|police officers|policemen|officers|officials|others|relatives"
-    r"|colleagues|family members|members|Palestinians|Israelis|Ukrainians|Russians|Sudanese"
+    r"|colleagues|family members|members|auxiliaries|associates|supporters|guests|fishermen"
+    r"|traders|merchants|vendors|shoppers|mourners|worshipers|herdsmen|security personnel"
+    r"|personnel|militiamen|gunmen|recruits|policemen|bystanders|prisoners|inmates|hostages"
+    r"|Palestinians|Israelis|Ukrainians|Russians|Sudanese"
     r"|Syrians|Lebanese|Congolese|Kenyans|Afghans"
     # "four of them died": a part of victims counted before, with a place of its own.
     r"|of them"
@@ -207,7 +230,9 @@ _VICTIMS_SINGULAR = (
     r"|protester|protestor|demonstrator|student|journalist|reporter|photographer|cameraman"
     rf"|paramedic|medic|doctor|nurse|{_WORKERS}worker|worker|rescuer|firefighter|volunteer"
     r"|farmer|herder|driver|passenger|pilgrim|worshipper|migrant|refugee|patient|miner|teacher"
-    r"|guard|police officer|policeman|officer|official|relative|family member"
+    r"|guard|police officer|policeman|officer|official|relative|family member|auxiliary"
+    r"|associate|supporter|guest|fisherman|trader|merchant|vendor|shopper|mourner|worshiper"
+    r"|herdsman|militiaman|gunman|recruit|bystander|prisoner|inmate|hostage"
 )
 _KIN = (
     r"son|daughter|wife|husband|mother|father|brother|sister|child|baby|grandson"
@@ -439,12 +464,31 @@ def _victims_first(text: str) -> list[_Found]:
             continue
         if found["auxiliary"] is None and _is_active(text, found):
             continue
+        if _ANOTHER_SUBJECT.search(text[found.end("list") : found.start("verb")]):
+            continue  # "dozens of men in Noaka and several are wounded": the several are
         figure = _list_finding(
             text, found, found.start("list"), found.end("list"), bool(_INJURY.match(found["verb"]))
         )
+        if figure is not None and _AMONG_THE.search(found[0]):
+            figure = _part_of_the_toll(figure)
         if figure is not None:
             out.append(_Found(figure, found.start("list"), found.end("list")))
     return out
+
+
+_ANOTHER_SUBJECT = re.compile(
+    r"\b(?:where|when|while)\b|\b(?:and|but)\s+[\w-]+\s+(?:are|were|was|is|have|has|had)\b",
+    re.IGNORECASE,
+)
+_AMONG_THE = re.compile(r"\bamong\s+(?:those|the)\s+\w+$", re.IGNORECASE)
+
+
+def _part_of_the_toll(figure: FigureFinding) -> FigureFinding:
+    """ "Two women were among the dead": a part of a toll, so at least that many; a larger
+    toll of the same draft holds them."""
+    qualifier = "at least" if figure.qualifier == "exact" else figure.qualifier
+    note = "a part of the toll: the sentence says who was among the victims, not how many"
+    return replace(figure, qualifier=qualifier, note=note)
 
 
 def _is_active(text: str, found: re.Match[str]) -> bool:
@@ -455,12 +499,27 @@ def _is_active(text: str, found: re.Match[str]) -> bool:
     )
 
 
+# Between a count and a casualty word, words that give the word to someone else: "the wounded"
+# (a noun), a clause of its own ("where", "when", "and several are"), or a larger count the
+# counted are part of ("were among 20 others hurt").
+_NOT_THEIR_VERB = re.compile(
+    r"(?:\b(?:the|those)\s+$"
+    r"|\b(?:where|when|while|whereas|after|before|because|until)\b"
+    r"|\bamong\b(?!\s+(?:them|whom|those|others)\b)"
+    # "and several are wounded": a subject of its own; "and two medics were" shares the verb.
+    r"|\b(?:and|but)\s+[\w-]+\s+(?:are|were|was|is|have|has|had)\b)",
+    re.IGNORECASE,
+)
+
+
 def _long_subject(text: str) -> list[_Found]:
     out: list[_Found] = []
     for found in _FIGURE.finditer(text):
         rest = found["rest"]
         if rest.count(",") > 2 or _NOT_A_CASUALTY.search(rest):
             continue  # the verb belongs to another clause, or to a fate that is no figure
+        if _NOT_THEIR_VERB.search(rest):
+            continue  # "Dozens of relatives waited where the wounded were brought"
         if not _is_a_count(text, found.start("number"), found.end("number")):
             continue
         if _is_either(text, found.start("verb"), found.end("verb")):
@@ -584,6 +643,34 @@ def _bodies(text: str) -> list[_Found]:
     return out
 
 
+# A group's record, not one event's toll: "responsible for killing hundreds of civilians",
+# "has killed hundreds in the province since 2019".
+_RECORD_BEFORE = re.compile(
+    r"\b(?:responsible|blamed|notorious|known|condemned|sanctioned)\s+for\s+$"
+    r"|\b(?:accused|suspected|guilty)\s+of\s+$",
+    re.IGNORECASE,
+)
+# "has killed", "have reportedly killed": what a group has done; "have been killed since 2021"
+# is a toll of the place, a casualty report of its own.
+_PERFECT = re.compile(r"\b(?:has|have)\s+(?:(?!been\b)\w+\s+)?$", re.IGNORECASE)
+_OVER_YEARS = re.compile(
+    r"^[^.;]*?\b(?:since\s+(?:(?:19|20)\d\d|its\s+|the\s+(?:group|movement|insurgency|conflict"
+    r"|war|uprising)|(?:the\s+)?(?:early|mid|late)\b)|over\s+the\s+(?:past|last)\s+(?:\w+\s+)?"
+    r"(?:years|decades?)|over\s+the\s+years|in\s+recent\s+years)",
+    re.IGNORECASE,
+)
+
+
+def _is_a_record(text: str, figure: FigureFinding) -> bool:
+    at = text.find(figure.words)
+    if at < 0:
+        return False
+    before, rest = text[:at], text[at:]
+    if _RECORD_BEFORE.search(before):
+        return True
+    return bool(_PERFECT.search(before) and _OVER_YEARS.search(rest))
+
+
 def find_figures(text: str) -> list[FigureFinding]:
     """The killed and the injured the sentence counts, each count once."""
     out: list[_Found] = []
@@ -601,9 +688,27 @@ def find_figures(text: str) -> list[FigureFinding]:
     for found in (f for search in searches for f in search):
         if any(start <= found.start < end for start, end in among):
             continue  # a breakdown of victims already counted
+        if _is_a_record(text, found.figure):
+            continue  # "the group has killed hundreds since 2019": not this event's toll
         if not any(found.start < kept.end and kept.start < found.end for kept in out):
             out.append(found)
-    return [found.figure for found in _families(text, out)]
+    return [found.figure for found in _families(text, _not_of_another_event(text, out))]
+
+
+# "…, with sources saying another attack had left dozens dead": after the event's own count, a
+# count of another event the sentence mentions in passing.
+_ANOTHER_EVENT = re.compile(
+    r"\b(?:another|a separate|a second|an earlier|a previous)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:attacks?|assaults?|raids?|strikes?|ambush(?:es)?|bombings?|incidents?)\b",
+    re.IGNORECASE,
+)
+
+
+def _not_of_another_event(text: str, found: list[_Found]) -> list[_Found]:
+    other = _ANOTHER_EVENT.search(text)
+    if other is None or not any(f.start < other.start() for f in found):
+        return found
+    return [f for f in found if f.start < other.start()]
 
 
 # "three people in Pokrovsk and two in Kurakhove": a second count, of the same fate, in the place
