@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from geo.draft.wording import FigureFinding, find_actors, find_figures, find_speaker, find_type
+from geo.draft.wording import (
+    FigureFinding,
+    find_actors,
+    find_figures,
+    find_speaker,
+    find_type,
+    speaker_of,
+)
 from geo.vocabulary import EventType
 
 Figure = tuple[int, str, str]  # value, qualifier, "killed" or "injured"
@@ -316,3 +323,33 @@ def test_a_title_with_humanitarian_in_it_is_no_aid() -> None:
     assert title.event_type is not EventType.HUMANITARIAN
     aid = find_type("A humanitarian convoy reached the besieged town.")
     assert aid.event_type is EventType.HUMANITARIAN
+
+
+@pytest.mark.parametrize(
+    ("sentence", "claims"),
+    [
+        # Two claimants in one sentence: each figure is the one's whose claim follows it.
+        (
+            "Six villagers were killed by troops on Sunday, the regional health office said "
+            "while a soldier was also killed, according to the army.",
+            [(6, "regional health office"), (1, "army")],
+        ),
+        # A claim in the middle of the sentence, before more of it.
+        (
+            "Shelling killed three people in the town, regional governor Ivan Petrenko said on "
+            "Telegram, as rescuers searched the rubble.",
+            [(3, "regional governor Ivan Petrenko")],
+        ),
+        # A sentence that opens with its speaker: "after X announced" is no second claimant.
+        (
+            "The health ministry said troops killed two people on Sunday, after the army "
+            "announced a raid on the camp.",
+            [(2, "health ministry")],
+        ),
+        ("According to the mayor, five people died in the fire.", [(5, "mayor")]),
+    ],
+)
+def test_each_figure_is_claimed_by_whoever_the_sentence_says_claims_it(
+    sentence: str, claims: list[tuple[int, str]]
+) -> None:
+    assert [(f.value, speaker_of(sentence, f)) for f in find_figures(sentence)] == claims

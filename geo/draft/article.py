@@ -30,6 +30,7 @@ from geo.draft.wording import (
     is_disaster,
     is_weak,
     says_pronoun,
+    speaker_of,
 )
 from geo.errors import DraftError
 from geo.gazetteer import SAME_PLACE_KM, Entry, Gazetteer
@@ -125,7 +126,7 @@ def draft_article(article: Article, gazetteer: Gazetteer) -> list[Draft]:
         claimant = named or (speaker if says_pronoun(text) else None)
         date = find_date(text, article.date, anchors)
         kind = find_type(text)
-        figures = [(figure, claimant) for figure in find_figures(text)]
+        figures = [(f, speaker_of(text, f) or claimant) for f in find_figures(text)]
         place = _best_place(found, focus)
         last = groups[-1] if groups else None
         if last is not None and date.said is None:

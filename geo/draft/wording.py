@@ -753,19 +753,51 @@ _SPEAKER_AFTER = re.compile(
 )
 # "…, killing three people, regional governor Maksym Marchenko said."
 _SPEAKER_LAST = re.compile(rf",\s+(?P<who>[A-Za-z][^,;\"“”]{{2,90}}?)\s+{_SAID}\.?$")
-_ACCORDING_TO = re.compile(r"according to (?P<who>(?:the\s+)?[^,.;]{3,80})")
+_ACCORDING_TO = re.compile(r"\b[Aa]ccording to (?P<who>(?:the\s+)?[^,.;]{3,80})")
 _PRONOUN = re.compile(rf",?\s*(?:he|she|they)\s+{_SAID}\b", re.IGNORECASE)
+
+
+# "…, the health ministry said while …": a claim in the middle of a sentence that goes on.
+_SPEAKER_MID = re.compile(
+    r",\s+(?P<who>(?!(?:which|who|that|as|and|but|while|when|where|it|he|she|they|after"
+    r"|before|since|because|until|although|though|if|so|then|even|once)\b)"
+    rf"[A-Za-z][^,;\"“”]{{2,90}}?)\s+{_SAID}\b"
+)
+_SPEAKERS = (_ACCORDING_TO, _SPEAKER_AFTER, _SPEAKER_LAST, _SPEAKER_BEFORE)
+
+
+def _named(found: re.Match[str]) -> str | None:
+    who = re.sub(r"\s+(?:also|later|earlier|separately)$", "", found["who"].strip().strip(","))
+    if re.match(r"(?i)^(?:he|she|they|it|officials)$", who):
+        return None
+    return re.sub(r"^the\s+", "", who, flags=re.IGNORECASE)
 
 
 def find_speaker(text: str) -> str | None:
     """Who the sentence says said it, verbatim; None if it names nobody."""
-    for pattern in (_ACCORDING_TO, _SPEAKER_AFTER, _SPEAKER_LAST, _SPEAKER_BEFORE):
+    for pattern in _SPEAKERS:
         found = pattern.search(text)
-        if found is not None:
-            who = found["who"].strip().strip(",")
-            if not re.match(r"(?i)^(?:he|she|they|it|officials)$", who):
-                return re.sub(r"^the\s+", "", who)
+        if found is not None and (who := _named(found)) is not None:
+            return who
     return None
+
+
+def speaker_of(text: str, figure: FigureFinding) -> str | None:
+    """Who claims this figure, when the sentence names two ("six were killed, the health
+    ministry said, while an officer was killed, according to the police"): the first claim
+    after the figure, else the last one before it; None if the sentence names nobody."""
+    at = text.find(figure.words)
+    if at < 0:
+        return find_speaker(text)
+    claims = sorted(
+        (found.start(), who)
+        for pattern in (*_SPEAKERS, _SPEAKER_MID)
+        for found in pattern.finditer(text)
+        if (who := _named(found)) is not None
+    )
+    after = [who for start, who in claims if start >= at + len(figure.words)]
+    before = [who for start, who in claims if start < at]
+    return after[0] if after else (before[-1] if before else None)
 
 
 def says_pronoun(text: str) -> bool:
