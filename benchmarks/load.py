@@ -85,11 +85,12 @@ MAP_ZOOM = re.compile(r"\bzoom[\"']?:\s*(\d+)")
 # The map's size in a 1400 px wide browser window, as Chromium reports its bounds (recorded with
 # benchmarks/browser_visit.py: 663 × 620 px).
 MAP_WIDTH_PX, MAP_HEIGHT_PX = 663, 620
-# Once drawn, a map whose selected event's popup does not fit above its marker pans so that it
-# fits (Leaflet's autoPan), and Chromium reports its view again. The popup, its anchor and
-# Leaflet's padding take about this many pixels above the marker (recorded: an event 312.7 px
-# below the map's top made Chromium pan 5 px).
-SELECTED_POPUP_PX = 317
+# Once drawn, a map whose selected event's popup does not fit above its marker, clear of the
+# map's top controls (zoom, edge pill, legend, zoom-cap notice: geo.map.base._PopupClear), pans
+# so that it fits, and Chromium reports its view again. The popup, its anchor and the controls'
+# padding take about this many pixels above the marker (recorded at 663 × 620 px, zoom 6: an
+# event 215 px below the map's top made Chromium pan 173 px, one 380 px below it 13 px).
+SELECTED_POPUP_PX = 390
 LAYER_CALL = re.compile(r"window\.eaDrawLayer\(map_div, \w+, (\{.*\})\);", re.DOTALL)
 SAMPLE_EVERY_S = 0.2
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

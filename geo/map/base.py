@@ -82,8 +82,11 @@ MAP_CSS = """
   background:linear-gradient(90deg,hsl(55,90%,88%),hsl(0,90%,38%))}
 .ea-edge{position:absolute;top:10px;left:50%;transform:translateX(-50%);z-index:1000;
   display:flex;align-items:center;gap:8px;white-space:nowrap;max-width:calc(100% - 120px);
-  background:rgba(255,255,255,.95);border-radius:18px;padding:3px 4px 3px 12px;
-  box-shadow:0 1px 5px rgba(0,0,0,.45);font:12px/1.3 "DejaVu Sans",sans-serif;color:#212529}
+  box-sizing:border-box;background:rgba(255,255,255,.95);border-radius:18px;
+  padding:3px 4px 3px 12px;box-shadow:0 1px 5px rgba(0,0,0,.45);
+  font:12px/1.3 "DejaVu Sans",sans-serif;color:#212529}
+/* A phone: the pill beside the zoom buttons (10 + 44 + 10 px), never over them. */
+.ea-touch .ea-edge{left:64px;transform:none;max-width:calc(100% - 74px)}
 .ea-edge-text{overflow:hidden;text-overflow:ellipsis}
 .ea-edge-all{font:bold 12px/1 "DejaVu Sans",sans-serif;border:1px solid #adb5bd;
   border-radius:14px;background:#fff;color:#212529;padding:6px 10px;cursor:pointer}
@@ -362,6 +365,162 @@ class _ZoomCap(MacroElement):
         )
 
 
+# Pixels kept between a popup and any control, and between the scale bar and the attribution.
+CONTROL_GAP_PX = 8
+
+
+class _ScaleClear(MacroElement):
+    """Keeps the scale bar (bottom left) off the controls of the bottom right corner.
+
+    Where the attribution (a long credit, a narrow map) or a control stacked above it (the
+    legend) reaches under the scale bar, the scale bar goes up to sit just above the highest
+    of them. The scale grows and shrinks with every zoom, and the legend changes corner and
+    size: it is measured again after every move, every layer drawn (`window.eaScaleClear()`)
+    and every change of size of the scale or of the bottom right corner.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map) {
+            var container = map.getContainer(), gap = {{ this.gap }};
+            function lift() {
+                var scale = container.querySelector(".leaflet-control-scale");
+                var corner = container.querySelector(".leaflet-bottom.leaflet-right");
+                if (!scale || !corner) { return; }
+                scale.style.marginBottom = "";
+                var s = scale.getBoundingClientRect(), top = Infinity;
+                corner.querySelectorAll(".leaflet-control").forEach(function(control) {
+                    var c = control.getBoundingClientRect();
+                    if (c.width > 0 && c.left < s.right + gap) { top = Math.min(top, c.top); }
+                });
+                if (top < s.bottom + gap) {
+                    var below = container.getBoundingClientRect().bottom - top;
+                    scale.style.marginBottom = Math.ceil(below + gap / 2) + "px";
+                }
+            }
+            window.eaScaleClear = lift;
+            // After the other handlers of the same move: the legend may change corner in one.
+            var soon = function() { window.requestAnimationFrame(lift); };
+            // Leaflet's stylesheet may arrive after this script: measure again once it has.
+            window.addEventListener("load", soon);
+            map.on("moveend zoomend resize popupopen popupclose", soon);
+            // Whatever else resizes the bottom right corner or the scale: the legend coming,
+            // going, folding or opening there, fonts arriving, a new scale length.
+            if (window.ResizeObserver) {
+                var watcher = new ResizeObserver(soon);
+                container.querySelectorAll(".leaflet-bottom.leaflet-right, .leaflet-control-scale")
+                    .forEach(function(element) { watcher.observe(element); });
+            }
+            lift();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gap = CONTROL_GAP_PX
+
+
+class _PopupClear(MacroElement):
+    """Pans every popup that opens clear of the map's controls, wherever they are.
+
+    The controls are measured as they stand when the popup opens (the legend folds and the
+    zoom notice steps aside for a popup first): the zoom buttons, the legend, the zoom notice,
+    the layer switch, the "outside this view" pill (where it is, or would be when a pan brings
+    it back), the scale bar and the attribution. Those in the top half of the map make a band
+    the popup stays below, those in the bottom half one it stays above; Leaflet's own auto-pan
+    then moves the map by that padding (autoPanPaddingTopLeft / BottomRight). A popup opened
+    without auto-pan (the selected one, reopened after a layer swap) is left where it is.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function(map) {
+            var container = map.getContainer(), gap = {{ this.gap }};
+            function boxOf(element) {
+                var r = element.getBoundingClientRect(), c = container.getBoundingClientRect();
+                return {left: r.left - c.left, top: r.top - c.top,
+                        right: r.right - c.left, bottom: r.bottom - c.top};
+            }
+            function controlBoxes() {
+                var boxes = [];
+                container.querySelectorAll(".leaflet-control").forEach(function(control) {
+                    if (control.offsetWidth && control.offsetHeight) { boxes.push(boxOf(control)); }
+                });
+                if (window.eaEdge && window.eaEdge.room) { boxes.push(window.eaEdge.room()); }
+                return boxes;
+            }
+            function padding() {
+                if (window.eaScaleClear) { window.eaScaleClear(); }  // where it will stand
+                var size = map.getSize(), top = 0, bottom = 0;
+                controlBoxes().forEach(function(b) {
+                    if (b.top + b.bottom < size.y) { top = Math.max(top, b.bottom); }
+                    else { bottom = Math.max(bottom, size.y - b.top); }
+                });
+                return {topLeft: L.point(gap, Math.ceil(top) + gap),
+                        bottomRight: L.point(gap, Math.ceil(bottom) + gap)};
+            }
+            // Whether the popup is under a control or (partly) outside the map.
+            function covered(popup) {
+                var element = popup.getElement();
+                if (!element || !map.hasLayer(popup)) { return false; }
+                if (window.eaScaleClear) { window.eaScaleClear(); }
+                var p = boxOf(element), size = map.getSize();
+                if (p.left < 0 || p.top < 0 || p.right > size.x || p.bottom > size.y) {
+                    return true;
+                }
+                return controlBoxes().some(function(b) {
+                    return p.left < b.right && b.left < p.right
+                        && p.top < b.bottom && b.top < p.bottom;
+                });
+            }
+            // A popup whose auto-pan is under way: where it ends, controls may have moved (the
+            // legend finds its corner again after each move), so the popup is looked at again.
+            var opened = null, settling = null, panned = false, rounds = 0;
+            map.on("autopanstart", function() { panned = true; });
+            function clear(popup) {
+                var room = padding();
+                popup.options.autoPanPaddingTopLeft = room.topLeft;
+                popup.options.autoPanPaddingBottomRight = room.bottomRight;
+                panned = false;
+                settling = null;
+                popup.update();  // lays the popup out again and auto-pans with this padding
+                settling = panned ? popup : null;
+            }
+            // Added after the legend and the zoom notice: their own answers to the popup come
+            // first. A popup already clear stays put: the view a link asked for is kept.
+            map.on("popupopen", function(e) {
+                opened = e.popup;
+                rounds = e.popup.options.autoPan ? 2 : 0;  // a moving control starts no chase
+                if (rounds && covered(e.popup)) { clear(e.popup); }
+            });
+            map.on("popupclose", function(e) { if (opened === e.popup) { opened = null; } });
+            map.on("moveend", function() {
+                var popup = settling;
+                settling = null;
+                if (popup && rounds > 0 && covered(popup)) { rounds -= 1; clear(popup); }
+            });
+            // After a layer is drawn (the legend may have changed corner): the open popup, if
+            // it may pan and something now covers it, pans clear again.
+            window.eaPopupClear = function() {
+                if (opened && rounds > 0 && covered(opened)) {
+                    rounds -= 1;
+                    clear(opened);
+                }
+            };
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gap = CONTROL_GAP_PX
+
+
 def _base_map(
     view: MapView,
     urls: StaticURLs,
@@ -424,6 +583,7 @@ def _base_map(
     assert isinstance(root, Figure)
     root.header.add_child(Element(MAP_CSS))
     _IconPath(urls.icon_image_path).add_to(m)
+    _ScaleClear().add_to(m)
     return m
 
 
@@ -569,6 +729,8 @@ class _LayerCode(MacroElement):
                          extent: data.extent};
             if (window.eaEdge) { window.eaEdge.update(shown); }
             if (window.eaLegend) { window.eaLegend.place(drawn); }
+            if (window.eaScaleClear) { window.eaScaleClear(); }
+            if (window.eaPopupClear) { window.eaPopupClear(); }
             // A click on a marker is reported by its count (streamlit-folium sends nothing
             // when the same popup is clicked twice, #316); a new layer starts a clean slate.
             if (window.__GLOBAL_DATA__) { window.__GLOBAL_DATA__.last_object_clicked_popup = null; }
@@ -611,6 +773,8 @@ def build_base_map(
         m.add_child(fit)
     Legend().add_to(m)
     EdgeCount().add_to(m)
+    # After the legend and the pill: it measures them as they stand for an open popup.
+    _PopupClear().add_to(m)
     _ViewToURL(view_in).add_to(m)
     _LayerCode().add_to(m)
     return m

@@ -56,10 +56,21 @@ class EdgeCount(MacroElement):
                                                  maxZoom: {{ this.max_zoom }}});
                 }
             });
+            // Where the pill is, in the map's container pixels, or would be while hidden: a
+            // popup opened now keeps clear of it even when a pan then brings the pill back.
+            function room() {
+                var hidden = box.style.display === "none";
+                if (hidden) { box.style.visibility = "hidden"; box.style.display = ""; }
+                var r = box.getBoundingClientRect(), c = map.getContainer().getBoundingClientRect();
+                if (hidden) { box.style.display = "none"; box.style.visibility = ""; }
+                return {left: r.left - c.left, top: r.top - c.top,
+                        right: r.right - c.left, bottom: r.bottom - c.top};
+            }
             map.on("moveend resize", refresh);
             window.eaEdge = {
                 update: function(next) { shown = next; refresh(); },
-                outside: outside
+                outside: outside,
+                room: room
             };
         })({{ this._parent.get_name() }});
         {% endmacro %}

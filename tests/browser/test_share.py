@@ -91,6 +91,23 @@ def wait_idle(page: Page, quiet_ms: int = 1_500) -> None:
     page.wait_for_function(QUIET_JS, arg=quiet_ms, polling=100)
 
 
+# True once the address has stayed the same for `quiet` ms.
+ADDRESS_SETTLED_JS = (
+    "quiet => { const now = performance.now();"
+    " if (window.eaLastHref !== location.href) {"
+    " window.eaLastHref = location.href; window.eaHrefAt = now; return false; }"
+    " return now - window.eaHrefAt >= quiet; }"
+)
+
+
+def wait_map_settled(page: Page, quiet_ms: int = 1_000) -> None:
+    """The linked event's popup is open and the map has stopped moving: its auto-pan, clear
+    of the controls, writes the view into the address last, after the script is idle."""
+    frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]').first
+    expect(frame.locator(".leaflet-popup")).to_be_visible(timeout=FIRST_RENDER_TIMEOUT_MS)
+    page.wait_for_function(ADDRESS_SETTLED_JS, arg=quiet_ms, polling=100)
+
+
 def query_of(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
@@ -144,6 +161,7 @@ def test_copy_link_copies_the_address_of_exactly_what_the_reader_sees(
     # On a phone it is on the first screen, above the map.
     assert box["y"] + box["height"] <= SIZES[size]["height"]
     wait_idle(page)
+    wait_map_settled(page)  # a reader copies the view they see, once the map is still
     copy.click()
     expect(page.locator(STATUS)).to_contain_text("Copied")
     copied = page.evaluate("() => navigator.clipboard.readText()")
@@ -161,6 +179,7 @@ def test_without_a_clipboard_the_link_is_shown_selected_to_copy_by_hand(
     page = at_size("390", NO_CLIPBOARD_JS)
     open_view(page, shipped_atlas, SHELLING_VIEW)
     wait_idle(page)
+    wait_map_settled(page)
     page.locator(COPY).click()
     expect(page.locator(STATUS)).to_have_text("Copy this link:")
     field = page.get_by_role("textbox", name="Link to this view")
