@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import APP_ENV, RssSampler, code_checkout, serving, total_cpu, total_rss_mb
+from load import RssSampler, code_checkout, serving, total_cpu, total_rss_mb
 from stclient import StreamlitSession
 
 
@@ -97,7 +97,7 @@ def main() -> None:
         with (
             tempfile.TemporaryDirectory() as logs,
             code_checkout(code, ref) as app_dir,
-            serving(app_dir, args.data.resolve(), 1, Path(logs), APP_ENV) as target,
+            serving(app_dir, args.data.resolve(), 1, Path(logs)) as target,
         ):
             results[code] = asyncio.run(attack(target.url, target.pids))
         print(code, json.dumps(results[code]), flush=True)

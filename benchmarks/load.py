@@ -105,7 +105,7 @@ def log(message: str) -> None:
 
 @dataclass(frozen=True)
 class Config:
-    code: str  # "before", "now", or "ungated" (this tree with EVENT_ATLAS_RUN_SLOTS=off)
+    code: str  # "before" or "now"
     replicas: int
 
     @property
@@ -113,17 +113,12 @@ class Config:
         return f"{self.code}:{self.replicas}"
 
 
-CODES = ("before", "now", "ungated")
-
-
 def parse_configs(text: str) -> list[Config]:
     configs = []
     for part in text.split(","):
         code, _, replicas = part.strip().partition(":")
-        if code not in CODES or not replicas.isdigit() or int(replicas) < 1:
-            raise SystemExit(
-                f"--configs: {part!r} is not code:replicas (before|now|ungated : 1, 2…)"
-            )
+        if code not in ("before", "now") or not replicas.isdigit() or int(replicas) < 1:
+            raise SystemExit(f"--configs: {part!r} is not code:replicas (before|now : 1, 2…)")
         configs.append(Config(code, int(replicas)))
     return configs
 
@@ -163,7 +158,7 @@ def data_file(name: str) -> Path:
 def code_checkout(code: str, ref: str) -> Iterator[Path]:
     """The app folder of a code version: this tree, or `ref` in a temporary git worktree."""
     install_assets(REPO / "static")
-    if code in ("now", "ungated"):
+    if code == "now":
         yield REPO
         return
     folder = Path(tempfile.mkdtemp(prefix="event-atlas-before-")) / "app"
@@ -187,16 +182,14 @@ class Target:
 
 
 @contextlib.contextmanager
-def serving(
-    app_dir: Path, events: Path, replicas: int, log_dir: Path, env: dict[str, str | None]
-) -> Iterator[Target]:
+def serving(app_dir: Path, events: Path, replicas: int, log_dir: Path) -> Iterator[Target]:
     """One `streamlit run` (1 replica), or replicas behind HAProxy; stopped on exit."""
     if replicas == 1:
-        server = AppServer(events, app_dir=app_dir, env=env, log_path=log_dir / "app.log")
+        server = AppServer(events, app_dir=app_dir, env=APP_ENV, log_path=log_dir / "app.log")
         with server:
             yield Target(server.base_url, [server.pid], [""])
         return
-    stack = HostedStack(events, replicas=replicas, app_dir=app_dir, env=env, work_dir=log_dir)
+    stack = HostedStack(events, replicas=replicas, app_dir=app_dir, env=APP_ENV, work_dir=log_dir)
     with stack:
         yield Target(
             stack.base_url,
@@ -682,8 +675,7 @@ def run_config(
         out["code"] = git_describe(app_dir)
         log(f"  {config.name} on {data}: {config.replicas} replica(s) of {out['code']}")
         started = time.perf_counter()
-        env = {**APP_ENV, "EVENT_ATLAS_RUN_SLOTS": "off" if config.code == "ungated" else None}
-        with serving(app_dir, events, config.replicas, Path(logs), env) as target:
+        with serving(app_dir, events, config.replicas, Path(logs)) as target:
             out["start_s"] = time.perf_counter() - started
             out["fresh_rss_mb"] = total_rss_mb(target.pids)
             out["warm_up"] = asyncio.run(warm_as_used(target, args))
@@ -782,8 +774,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"{settings['interactions']} interactions per reader (more at a level where Chromium "
         "measures, until its last visit ends); search text "
         f"{settings['search']!r}. Config = code:replicas (`before` = "
-        f"{settings['before_ref']}, `now` = this tree, `ungated` = this tree with "
-        "EVENT_ATLAS_RUN_SLOTS=off; 2 replicas = behind HAProxy).",
+        f"{settings['before_ref']}, `now` = this tree; 2 replicas = behind HAProxy).",
         *partial_run_note(settings),
         "",
         "| data | config | readers | open p50 / p95 / max (s) | open failed | "
