@@ -81,12 +81,6 @@ SETTINGS: tuple[Setting, ...] = (
         "one-person desk; each such move is then recorded as made by its last editor.",
     ),
     Setting(
-        "EVENT_ATLAS_RUN_SLOTS",
-        "cores",
-        "How many runs of the map page work at once; the others wait, a new reader's first runs "
-        "first. `cores`: one per processor core; a number; `off`: no limit.",
-    ),
-    Setting(
         "EVENT_ATLAS_ROLE_PREFIX",
         "",
         "Prefix of the sign-in provider's group names that carry desk roles: with `atlas-`, the "
@@ -152,18 +146,6 @@ def desk_admins(environ: Mapping[str, str] = os.environ) -> frozenset[str]:
 
 def role_prefix(environ: Mapping[str, str] = os.environ) -> str:
     return _get("EVENT_ATLAS_ROLE_PREFIX", environ)
-
-
-def run_slots(environ: Mapping[str, str] = os.environ) -> int | None:
-    """Runs of the map page at once (geo.web.gate); None: no limit."""
-    value = _get("EVENT_ATLAS_RUN_SLOTS", environ).lower()
-    if value == "off":
-        return None
-    if value == "cores":
-        return max(1, os.cpu_count() or 1)
-    if value.isdigit() and 1 <= int(value) <= 1024:
-        return int(value)
-    raise SettingError(f"EVENT_ATLAS_RUN_SLOTS={value!r}: use cores, off or a number from 1")
 
 
 def two_person_rule(environ: Mapping[str, str] = os.environ) -> bool:

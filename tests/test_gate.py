@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
 import pytest
 
-from geo.errors import SettingError
-from geo.settings import run_slots
 from geo.web.gate import FIRST, LATER, RunGate
 
 
@@ -98,17 +95,3 @@ def test_a_run_that_waited_its_longest_goes_ahead() -> None:
 def test_a_gate_needs_a_slot() -> None:
     with pytest.raises(ValueError, match="at least one slot"):
         RunGate(0)
-
-
-@pytest.mark.parametrize(
-    ("value", "slots"),
-    [("", os.cpu_count() or 1), ("cores", os.cpu_count() or 1), ("3", 3), ("off", None)],
-)
-def test_the_number_of_slots_is_a_setting(value: str, slots: int | None) -> None:
-    assert run_slots({"EVENT_ATLAS_RUN_SLOTS": value}) == slots
-
-
-@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", "99999"])
-def test_a_wrong_number_of_slots_is_refused_with_the_remedy(value: str) -> None:
-    with pytest.raises(SettingError, match="use cores, off or a number from 1"):
-        run_slots({"EVENT_ATLAS_RUN_SLOTS": value})

@@ -4,8 +4,7 @@ Streamlit runs every session's script in a thread of its own, and all of them sh
 interpreter lock with the server's event loop, which sends the page's files and messages. With
 25 readers panning and filtering at once, a reader who just followed a link waited behind every
 one of their runs, and the event loop got a 26th of the lock: the map's first markers came
-after 7–8 s. The gate lets a few page runs work at once (EVENT_ATLAS_RUN_SLOTS: one per core
-by default, so the event loop always finds the lock soon); the others wait, without
+after 7–8 s. The gate lets `RUN_SLOTS` page runs work at once; the others wait, without
 touching the lock, in order of priority: a session's first `NEW_READER_RUNS` runs (the open,
 the map's bounds report, its report after a popup's auto-pan) before everyone else's, then
 first come, first served. The work done is the same; who waits for it changes.
@@ -24,12 +23,11 @@ from typing import ParamSpec, TypeVar
 
 import streamlit as st
 
-from geo import settings
-from geo.errors import SettingError
-
 P = ParamSpec("P")
 T = TypeVar("T")
 
+# Page runs at once: one per core, so the event loop always finds the lock soon.
+RUN_SLOTS = 2
 # A session's first runs: the open, the map's first bounds report, the one after its auto-pan.
 NEW_READER_RUNS = 3
 # A run never waits longer than this: past it, it goes ahead (a stuck run must not stop all).
@@ -107,15 +105,7 @@ class RunGate:
             self._changed.notify_all()
 
 
-def _gate() -> RunGate | None:
-    try:
-        slots = settings.run_slots()
-    except SettingError:
-        return None  # the page says so (reader.map_page); runs are not held up meanwhile
-    return RunGate(slots) if slots is not None else None
-
-
-GATE = _gate()
+GATE = RunGate(RUN_SLOTS)
 
 
 def _priority() -> int:
@@ -131,8 +121,6 @@ def gated(run: Callable[P, T]) -> Callable[P, T]:
 
     @wraps(run)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        if GATE is None:
-            return run(*args, **kwargs)
         with GATE.admitted(LATER if GATE.holds() else _priority()):
             return run(*args, **kwargs)
 

@@ -49,7 +49,6 @@ def map_page(app_dir: Path) -> None:
     try:
         urls = page.static_urls(app_dir, geo.settings.static_url())
         default_tiles = geo.settings.default_tiles()
-        geo.settings.run_slots()  # a wrong value is said here; the gate runs without a limit
         events_file = geo.settings.events_path(app_dir)
         catalog = page.uploaded_catalog() or reader_catalog(app_dir, events_file)
     except geo.EventAtlasError as error:
