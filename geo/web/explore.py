@@ -45,7 +45,6 @@ from geo.urlstate import MapView
 from geo.web import budget, page
 from geo.web.component import MapRender, render_base_map, show_map
 from geo.web.drawer import close_after_choice
-from geo.web.gate import gated
 from geo.web.timeline import timeline_section
 
 MB = 1024 * 1024
@@ -306,7 +305,6 @@ def _pending_move(catalog: Catalog, viewport: Viewport | None) -> Move | None:
 
 
 @st.fragment(key=F_MAP)
-@gated
 def map_fragment(catalog: Catalog, event_filter: EventFilter, urls: StaticURLs) -> None:
     # The URL as the browser has it now: a small map writes its own view there as it pans.
     link_view = page.url_state()[0].view
@@ -338,7 +336,6 @@ def map_fragment(catalog: Catalog, event_filter: EventFilter, urls: StaticURLs) 
 
 
 @st.fragment(key=F_DETAIL)
-@gated
 def detail_fragment(catalog: Catalog, event_filter: EventFilter) -> None:
     chosen = selected_event(catalog, event_filter)
     if chosen is None:
@@ -358,7 +355,6 @@ def _table(catalog: Catalog, event_filter: EventFilter, box: BBox | None) -> pd.
 
 
 @st.fragment(key=F_TABLE)
-@gated
 def table_fragment(catalog: Catalog, event_filter: EventFilter) -> None:
     box = None
     if catalog.large:

@@ -9,7 +9,6 @@ import streamlit as st
 
 from geo import settings
 from geo.errors import SettingError
-from geo.web.gate import gated
 
 # The desk's path; geo.web.page_shell serves the page a browser opening it directly gets.
 DESK_PATH = "desk"
@@ -19,9 +18,6 @@ def pages(app_dir: Path) -> list[Any]:
     from geo.web.desk import desk_page
     from geo.web.reader import map_page
 
-    # Every run of the map waits its turn at the gate, a new reader's first runs before the
-    # rest. The desk's few editors do not: their runs wait on the database, not the processor.
-    @gated
     def map_view() -> None:
         map_page(app_dir)
 
