@@ -92,16 +92,26 @@ def test_the_load_client_opens_a_link_as_chromium_does(
     assert browser.first_markers_s is not None, "Chromium drew no marker"
     results, sent = _client_open(large_app.url(""), link)
     assert all(r.ok for r in results), [r.failure for r in results]
-    assert len(browser.reruns) == len(results) == runs, (browser.reruns, results)
+    assert len(results) == runs and len(sent) == runs - 1, (results, sent)
+    # After its auto-pan the map may pan once more, when a control moved onto the popup as the
+    # first pan ended (the edge pill's count changes with the view): Chromium then reports that
+    # view too. The client sends the one auto-pan; it must match one of Chromium's.
+    assert len(browser.reruns) in ((runs,) if runs == 2 else (runs, runs + 1)), browser.reruns
     assert browser.reruns[0].map_value is None
     reports = [r.map_value for r in browser.reruns[1:]]
-    for number, (theirs, ours) in enumerate(zip(reports, sent, strict=True)):
-        assert theirs is not None
-        assert set(ours) == set(theirs), (ours, theirs)
-        assert ours["zoom"] == theirs["zoom"]
-        # The auto-pan's size depends on the popup's height, estimated by the client.
+    assert all(report is not None for report in reports), reports
+    for number, ours in enumerate(sent):
+        # The first report is the drawn map's; the rest are auto-pans, whose size depends on
+        # the popup's height, estimated by the client.
+        theirs_all = reports[:1] if number == 0 else reports[1:]
         close = CLOSE if number == 0 else PAN_CLOSE
-        assert _close(ours["bounds"], theirs["bounds"], close), (ours["bounds"], theirs["bounds"])
+        assert any(
+            set(ours) == set(theirs)
+            and ours["zoom"] == theirs["zoom"]
+            and _close(ours["bounds"], theirs["bounds"], close)
+            for theirs in theirs_all
+            if theirs is not None
+        ), (ours, theirs_all)
     if runs == 3:
         assert reports[1] is not None and reports[0] is not None
         assert reports[1]["bounds"]["_northEast"]["lat"] > reports[0]["bounds"]["_northEast"]["lat"]
