@@ -177,6 +177,14 @@ def atlas(start_app: Callable[[Path], StreamlitServer]) -> StreamlitServer:
 
 
 @pytest.fixture(scope="session")
+def large_atlas(
+    start_app: Callable[[Path], StreamlitServer], large_store_file: Path
+) -> StreamlitServer:
+    """The app on the session's 100,000 synthetic events (tests/conftest.py)."""
+    return start_app(large_store_file)
+
+
+@pytest.fixture(scope="session")
 def hostile_atlas(start_app: Callable[[Path], StreamlitServer]) -> StreamlitServer:
     """The app on the script-injection fixture (injection_events.yaml)."""
     return start_app(FIXTURES / "injection_events.yaml")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,7 +21,7 @@ from geo.map.cells import query_box, viewport_of_view
 from geo.store import Cell, EventStore
 from geo.urlstate import MapView
 
-from .conftest import APP_DIR, ARTIFACTS, FIRST_RENDER_TIMEOUT_MS, StreamlitServer
+from .conftest import ARTIFACTS, FIRST_RENDER_TIMEOUT_MS, StreamlitServer
 
 pytestmark = pytest.mark.browser
 
@@ -35,23 +33,6 @@ MAP_IFRAME = (
 CELLS = ".leaflet-marker-pane .ea-cell"
 DENSITY = ".leaflet-overlay-pane path.ea-density"
 POPUP_TITLE = ".leaflet-popup-pane > .leaflet-popup:last-child .ea-popup-title"
-
-
-@pytest.fixture(scope="module")
-def large_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    sys.path.insert(0, str(APP_DIR / "benchmarks"))
-    try:
-        from generate import generate  # the benchmark's reproducible synthetic data
-    finally:
-        sys.path.pop(0)
-    path = tmp_path_factory.mktemp("large") / f"events-{SIZE}.parquet"
-    EventStore.write(generate(SIZE), path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def large_atlas(start_app: Callable[[Path], StreamlitServer], large_file: Path) -> StreamlitServer:
-    return start_app(large_file)
 
 
 def loneliest_event(store: EventStore, view: MapView) -> Cell:
@@ -84,9 +65,9 @@ def test_clusters_render_without_shipping_every_event(
 
 
 def test_a_click_on_a_lone_event_opens_its_popup(
-    page: Page, large_atlas: StreamlitServer, large_file: Path
+    page: Page, large_atlas: StreamlitServer, large_store_file: Path
 ) -> None:
-    store = EventStore.open(large_file)
+    store = EventStore.open(large_store_file)
     # Zoom 6: the offline basemap's deepest (tests/browser/test_basemap_zoom.py).
     cell = loneliest_event(store, MapView(49.0, 31.5, 6))
     assert cell.lone_id is not None

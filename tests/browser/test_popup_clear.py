@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -42,7 +41,6 @@ pytestmark = pytest.mark.browser
 SHIPPED = APP_DIR / "data" / "events.yaml"
 KHARKIV = "kharkiv-residential-shelling"
 KHARKIV_TITLE = "Russian artillery bombards residential districts of Kharkiv"
-LARGE_SIZE = 100_000
 SIZES = [(1400, 900), (390, 844)]
 NEWEST_POPUP = ".leaflet-popup-pane > .leaflet-popup:last-child"
 
@@ -81,23 +79,6 @@ def rounded(box: list[float]) -> list[int]:
 @pytest.fixture(scope="module")
 def shipped_atlas(start_app: Callable[[Path], StreamlitServer]) -> StreamlitServer:
     return start_app(SHIPPED)
-
-
-@pytest.fixture(scope="module")
-def large_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    sys.path.insert(0, str(APP_DIR / "benchmarks"))
-    try:
-        from generate import generate  # the benchmark's reproducible synthetic data
-    finally:
-        sys.path.pop(0)
-    path = tmp_path_factory.mktemp("large") / f"events-{LARGE_SIZE}.parquet"
-    EventStore.write(generate(LARGE_SIZE), path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def large_atlas(start_app: Callable[[Path], StreamlitServer], large_file: Path) -> StreamlitServer:
-    return start_app(large_file)
 
 
 @pytest.fixture(params=SIZES, ids=lambda size: str(size[0]))
@@ -189,10 +170,10 @@ def test_a_clicked_marker_opens_clear_of_the_controls(
 
 
 def test_a_lone_event_of_large_data_opens_clear_of_the_pill(
-    sized_page: tuple[Page, str], large_atlas: StreamlitServer, large_file: Path
+    sized_page: tuple[Page, str], large_atlas: StreamlitServer, large_store_file: Path
 ) -> None:
     page, size = sized_page
-    store = EventStore.open(large_file)
+    store = EventStore.open(large_store_file)
     cell = loneliest_event(store, MapView(49.0, 31.5, 6))
     assert cell.lone_id is not None
     event = store.event(cell.lone_id)
